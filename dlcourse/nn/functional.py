@@ -1,0 +1,3 @@
+"""Functional forms, mirroring ``torch.nn.functional``: re-exported from the concept modules."""
+
+__all__: list[str] = []

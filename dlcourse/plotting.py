@@ -1,0 +1,44 @@
+"""Plotting helpers the notebooks share (book: every chapter). Model code never plots."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Sequence
+
+import matplotlib.pyplot as plt
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .training import History
+
+__all__ = ["plot_history", "new_axes"]
+
+
+def new_axes(ncols: int = 1, width: float = 4.5, height: float = 3.2, **kwargs):
+    """A row of ``ncols`` axes of a consistent size; returns ``(fig, axes)`` (axes is a list)."""
+    fig, axes = plt.subplots(1, ncols, figsize=(width * ncols, height), squeeze=False, **kwargs)
+    return fig, list(axes[0])
+
+
+def plot_history(history: "History", keys: Sequence[str] | None = None, ax=None, title: str | None = None):
+    """Plot per-epoch losses (left) and other metrics (right) of a :class:`~dlcourse.training.History`.
+
+    Returns the list of axes drawn on.
+    """
+    if not history.epochs:
+        raise ValueError("nothing to plot: the history is empty")
+    keys = list(keys) if keys is not None else [k for k in history.epochs[0] if k not in ("epoch", "seconds")]
+    losses = [k for k in keys if k.endswith("loss")]
+    others = [k for k in keys if not k.endswith("loss")]
+    if ax is None:
+        _, axes = new_axes(ncols=2 if losses and others else 1)
+    else:
+        axes = list(ax) if isinstance(ax, (list, tuple)) else [ax]
+    epochs = history["epoch"]
+    groups = [g for g in (losses, others) if g]
+    for axis, group in zip(axes, groups):
+        for key in group:
+            axis.plot(epochs, history[key], marker="o", ms=3, label=key.replace("_", " "))
+        axis.set_xlabel("epoch")
+        axis.legend(frameon=False)
+        axis.grid(alpha=0.3)
+    if title:
+        axes[0].set_title(title)
+    return axes
