@@ -1,0 +1,89 @@
+"""The book: the table of contents matches the pages, and the whole book builds offline with warnings as errors.
+
+The build executes every notebook (as the README's first command does) into a temporary folder, so it never
+touches a reader's own ``_build``.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+JUPYTER_BOOK = Path(sys.executable).parent / "jupyter-book"
+
+
+def toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                files.append(entry["file"])
+            walk(entry.get("sections"))
+            walk(entry.get("chapters"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    return files
+
+
+def source_of(stem: str) -> Path | None:
+    for suffix in (".md", ".ipynb"):
+        if (ROOT / (stem + suffix)).exists():
+            return ROOT / (stem + suffix)
+    return None
+
+
+def test_toc_lists_only_existing_pages():
+    missing = [f for f in toc_files() if source_of(f) is None]
+    assert not missing, f"_toc.yml names pages that do not exist: {missing}"
+
+
+def test_every_page_is_in_the_toc():
+    listed = {source_of(f) for f in toc_files()}
+    pages = [p for p in (ROOT / "book").rglob("*") if p.suffix in (".md", ".ipynb")
+             and ".ipynb_checkpoints" not in p.parts]
+    orphans = [str(p.relative_to(ROOT)) for p in pages if p not in listed]
+    assert not orphans, f"pages under book/ missing from _toc.yml: {orphans}"
+
+
+@pytest.fixture(scope="session")
+def built_book(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("book")
+    result = subprocess.run(
+        [str(JUPYTER_BOOK), "build", str(ROOT), "--path-output", str(out), "--warningiserror", "--keep-going"],
+        capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, f"book build failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
+    return out / "_build" / "html"
+
+
+@pytest.mark.slow
+def test_book_builds_every_page(built_book):
+    for stem in toc_files():
+        page = built_book / (stem + ".html")
+        assert page.exists(), f"{page} was not built"
+
+
+@pytest.mark.slow
+def test_math_is_served_locally_and_nothing_is_fetched(built_book):
+    assert (built_book / "_static" / "mathjax" / "tex-chtml.js").exists()
+    external = re.compile(r"""<(?:script|link|img|iframe)[^>]+(?:src|href)=["'](?:https?:)?//""")
+    for page in built_book.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        hits = external.findall(text)
+        assert not hits, f"{page.relative_to(built_book)} loads resources from the network: {hits[:3]}"
+
+
+@pytest.mark.slow
+def test_executed_notebooks_show_figures(built_book):
+    for stem in toc_files():
+        source = source_of(stem)
+        if source.suffix == ".ipynb" and "matplotlib" in source.read_text():
+            html = (built_book / (stem + ".html")).read_text(encoding="utf-8")
+            assert re.search(r"<img[^>]+\.png", html), f"{stem}: no figure in the built page"
