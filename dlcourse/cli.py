@@ -1,12 +1,91 @@
-"""The ``dlcourse`` command line (placeholder until the grader lands)."""
+"""The ``dlcourse`` command line (also ``python -m dlcourse``); book: "Grading".
+
+``dlcourse grade SUBMISSION... --out DIR [-j N] [--chapter N] [--timeout S]``
+    grade notebooks (or folders of notebooks) into ``DIR/<submission>.json`` and ``DIR/grades.csv``.
+``dlcourse exercises [--chapter N] [--check] [--root PATH]``
+    (re)generate the learner notebooks ``book/<chapter>/exercises.ipynb`` from the masters; with ``--check``,
+    exit non-zero if a committed notebook differs from its master.
+"""
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+
+__all__ = ["main"]
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from .grading import grade_all, write_gradebook
+
+    if args.jobs < 1:
+        print("dlcourse grade: -j must be at least 1", file=sys.stderr)
+        return 2
+    start = time.monotonic()
+    try:
+        grades, exs, errors = grade_all(args.submissions, chapter=args.chapter, jobs=args.jobs,
+                                        timeout=args.timeout, progress=not args.quiet)
+    except (KeyError, ValueError) as err:
+        print(f"dlcourse grade: {err}", file=sys.stderr)
+        return 2
+    for e in errors:
+        print(f"dlcourse grade: {e}", file=sys.stderr)
+    graded = [g for g in grades if g.error is None]
+    if not graded or not exs:
+        print("dlcourse grade: nothing could be graded" + ("" if exs or not graded else " (no exercises)"),
+              file=sys.stderr)
+        return 1
+    try:
+        csv_path = write_gradebook(grades, [ex.id for ex in exs], {ex.id: float(ex.points) for ex in exs}, args.out)
+    except OSError as err:
+        print(f"dlcourse grade: cannot write to {args.out}: {err}", file=sys.stderr)
+        return 2
+    max_total = sum(ex.points for ex in exs)
+    if not args.quiet:
+        for g in sorted(grades, key=lambda g: g.name):
+            print(f"{g.name}: {g.total:g}/{max_total:g}" + (f"  ({g.error})" if g.error else ""))
+    print(f"graded {len(graded)} submission(s) x {len(exs)} exercise(s) in {time.monotonic() - start:.1f} s; "
+          f"gradebook: {csv_path}")
+    return 0
+
+
+def _exercises(args: argparse.Namespace) -> int:
+    from .exercises.notebook import write_learner_notebooks
+
+    try:
+        results = write_learner_notebooks(args.root, [args.chapter] if args.chapter else None, check=args.check)
+    except ValueError as err:
+        print(f"dlcourse exercises: {err}", file=sys.stderr)
+        return 2
+    bad = [(p, s) for p, s in results if s in ("drifted", "missing")]
+    for p, s in results:
+        print(f"{p}: {s}")
+    if bad:
+        print("dlcourse exercises: learner notebooks differ from their masters; run `dlcourse exercises`",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="dlcourse", description="Companion tools of the deep-learning course.")
-    parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command")
+    g = sub.add_parser("grade", help="grade submitted notebooks into JSON files and a CSV gradebook")
+    g.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="a notebook, or a folder of notebooks")
+    g.add_argument("--out", required=True, metavar="DIR", help="where to write <submission>.json and grades.csv")
+    g.add_argument("-j", "--jobs", type=int, default=1, help="exercises graded in parallel (default 1)")
+    g.add_argument("--chapter", type=int, default=None, help="grade this chapter's exercises (default: the "
+                   "chapters the notebooks check)")
+    g.add_argument("--timeout", type=float, default=None, help="seconds per exercise (default: each exercise's)")
+    g.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no per-submission lines")
+    g.set_defaults(func=_grade)
+    e = sub.add_parser("exercises", help="(re)generate the learner notebooks from the exercise masters")
+    e.add_argument("--chapter", type=int, default=None, help="only this chapter")
+    e.add_argument("--check", action="store_true", help="only compare; exit 1 if a notebook drifted")
+    e.add_argument("--root", default=".", help="the repository root (default: the current folder)")
+    e.set_defaults(func=_exercises)
     args = parser.parse_args(argv)
-    parser.print_help()
-    return 0
+    if args.command is None:
+        parser.print_help()
+        return 0
+    return args.func(args)

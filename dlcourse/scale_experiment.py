@@ -10,7 +10,7 @@ Models (``MODELS``):
 - ``"logistic regression"``: scikit-learn, lbfgs, on standardised inputs;
 - ``"SVM (RBF)"``: scikit-learn ``SVC`` with default ``C`` and ``gamma="scale"``; its fit time grows roughly
   like :math:`m^2`, so it is only run up to ``svm_max_m`` (10,000 by default) and the figure says so;
-- ``"small net"`` (one hidden layer of 8 ReLU units), ``"medium net"`` (one of 64), ``"large net"`` (two of 256):
+- ``"small net"`` (one hidden layer of 8 ReLU units), ``"medium net"`` (one of 64), ``"large net"`` (two of 128):
   Adam with a one-cycle learning-rate schedule, ``epochs`` passes of batches of ``batch_size`` and at least
   ``min_steps`` steps, so that small ``m`` still gets a fair number of updates.
 """
@@ -30,7 +30,7 @@ from .device import get_device
 __all__ = ["MODELS", "NETWORKS", "DEFAULT_SIZES", "make_mlp", "train_mlp", "run_scale_experiment",
            "plot_scale_experiment"]
 
-NETWORKS = {"small net": (8,), "medium net": (64,), "large net": (256, 256)}
+NETWORKS = {"small net": (8,), "medium net": (64,), "large net": (128, 128)}
 MODELS = ("logistic regression", "SVM (RBF)", *NETWORKS)
 DEFAULT_SIZES = (100, 300, 1_000, 3_000, 10_000, 25_000, 50_000)
 

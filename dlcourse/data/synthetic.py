@@ -18,6 +18,7 @@ and so sees mostly noise; a neural network can find the plane and learn the patt
 """
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -52,8 +53,23 @@ def _score(X: np.ndarray, basis: np.ndarray, waves: np.ndarray, phases: np.ndarr
     return pattern + beta * t
 
 
-def make_interference_task(n_samples: int, dim: int = 20, n_waves: int = 3, omega: float = 2.0,
-                           beta: float = 0.5, seed: int = 0, pattern_seed: int = 0,
+@functools.lru_cache(maxsize=16)
+def _pattern(pattern_seed: int, dim: int, n_waves: int, omega: float, beta: float):
+    """The hidden pattern and its median threshold (cached: the same pattern serves every sample of a task)."""
+    pattern_rng = np.random.default_rng([pattern_seed, 1943])
+    basis, _ = np.linalg.qr(pattern_rng.standard_normal((dim, 3)))         # (dim, 3) orthonormal columns
+    angles = pattern_rng.uniform(0.0, np.pi, size=n_waves)
+    waves = np.stack([np.cos(angles), np.sin(angles)], axis=1)              # (K, 2) unit directions
+    phases = pattern_rng.uniform(0.0, 2 * np.pi, size=n_waves)              # (K,)
+    reference = pattern_rng.standard_normal((_REFERENCE_SIZE, dim))
+    threshold = float(np.median(_score(reference, basis, waves, phases, omega, beta)))
+    for a in (basis, waves, phases):
+        a.setflags(write=False)
+    return basis, waves, phases, threshold
+
+
+def make_interference_task(n_samples: int, dim: int = 20, n_waves: int = 3, omega: float = 3.0,
+                           beta: float = 0.8, seed: int = 0, pattern_seed: int = 0,
                            dtype: torch.dtype = torch.float32) -> InterferenceTask:
     """Draw ``n_samples`` examples of the interference task.
 
@@ -88,16 +104,10 @@ def make_interference_task(n_samples: int, dim: int = 20, n_waves: int = 3, omeg
     if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
         raise TypeError(f"dtype must be a floating torch dtype, got {dtype!r}")
 
-    pattern_rng = np.random.default_rng([pattern_seed, 1943])
-    basis, _ = np.linalg.qr(pattern_rng.standard_normal((dim, 3)))         # (dim, 3) orthonormal columns
-    angles = pattern_rng.uniform(0.0, np.pi, size=n_waves)
-    waves = np.stack([np.cos(angles), np.sin(angles)], axis=1)              # (K, 2) unit directions
-    phases = pattern_rng.uniform(0.0, 2 * np.pi, size=n_waves)              # (K,)
-    reference = pattern_rng.standard_normal((_REFERENCE_SIZE, dim))
-    threshold = np.median(_score(reference, basis, waves, phases, omega, beta))
+    basis, waves, phases, threshold = _pattern(int(pattern_seed), int(dim), int(n_waves), float(omega), float(beta))
 
     rng = np.random.default_rng([seed, 2012])
     X = rng.standard_normal((int(n_samples), dim))
     y = (_score(X, basis, waves, phases, omega, beta) > threshold).astype(np.int64)
     return InterferenceTask(torch.from_numpy(X).to(dtype), torch.from_numpy(y),
-                            torch.from_numpy(basis[:, :2]).to(dtype), torch.from_numpy(basis[:, 2]).to(dtype))
+                            torch.tensor(basis[:, :2], dtype=dtype), torch.tensor(basis[:, 2], dtype=dtype))

@@ -1,3 +1,8 @@
 """Functional forms, mirroring ``torch.nn.functional``: re-exported from the concept modules."""
 
 __all__: list[str] = []
+
+from .conv import conv2d  # noqa: E402
+from .pooling import avg_pool2d, max_pool2d  # noqa: E402
+
+__all__ += ["conv2d", "max_pool2d", "avg_pool2d"]

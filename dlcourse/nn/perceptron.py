@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Callable
-
 import torch
 from torch import nn
 
@@ -209,7 +207,8 @@ class PerceptronResult:
         converged: True if an epoch ended with no mistake.
         epochs: epochs run (the last one is the mistake-free epoch when converged).
         mistakes: mistakes (updates) made in each epoch.
-        snapshots: ``(weight, bias)`` copies at the end of each epoch (the first entry is the start).
+        snapshots: ``(weight, bias)`` copies at the start and after each epoch (or each update, see
+            ``record`` in :func:`train_perceptron`).
     """
 
     converged: bool
@@ -225,7 +224,7 @@ class PerceptronResult:
 @torch.no_grad()
 def train_perceptron(model: Perceptron, X: torch.Tensor, y: torch.Tensor, lr: float = 1.0,
                      max_epochs: int = 100, shuffle: bool = False, generator: torch.Generator | None = None,
-                     ) -> PerceptronResult:
+                     record: str = "epoch") -> PerceptronResult:
     """Run the perceptron rule over ``(X, y)`` one example at a time, epoch after epoch.
 
     Stops as soon as an epoch makes no mistake (converged) or after ``max_epochs``.
@@ -235,6 +234,7 @@ def train_perceptron(model: Perceptron, X: torch.Tensor, y: torch.Tensor, lr: fl
         X: (N, in_features) inputs. y: (N,) labels in {-1, +1}.
         lr: learning rate. max_epochs: upper bound on passes over the data.
         shuffle: visit the examples in a new random order each epoch (using ``generator``).
+        record: ``"epoch"`` keeps a snapshot of the weights after every epoch, ``"update"`` after every update.
 
     Returns:
         A :class:`PerceptronResult`.
@@ -243,6 +243,8 @@ def train_perceptron(model: Perceptron, X: torch.Tensor, y: torch.Tensor, lr: fl
     _check_labels(y, X.shape[0])
     if not isinstance(max_epochs, int) or max_epochs < 1:
         raise ValueError(f"max_epochs must be a positive int, got {max_epochs!r}")
+    if record not in ("epoch", "update"):
+        raise ValueError(f"record must be 'epoch' or 'update', got {record!r}")
     X = X.to(model.weight.dtype)
     labels = y.tolist()
     result = PerceptronResult(converged=False, epochs=0,
@@ -256,8 +258,11 @@ def train_perceptron(model: Perceptron, X: torch.Tensor, y: torch.Tensor, lr: fl
                 model.weight.add_(lr * t * x.unsqueeze(0))
                 model.bias.add_(lr * t)
                 mistakes += 1
+                if record == "update":
+                    result.snapshots.append((model.weight.detach().clone(), model.bias.detach().clone()))
         result.mistakes.append(mistakes)
-        result.snapshots.append((model.weight.detach().clone(), model.bias.detach().clone()))
+        if record == "epoch":
+            result.snapshots.append((model.weight.detach().clone(), model.bias.detach().clone()))
         result.epochs = epoch
         if mistakes == 0:
             result.converged = True

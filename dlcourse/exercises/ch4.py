@@ -1,0 +1,289 @@
+"""Chapter 4 exercises: convolutional networks (book: ``book/ch4_convnets``)."""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from dlcourse.nn.conv import conv2d_loop, conv2d_output_size, im2col
+from dlcourse.nn.pooling import max_pool2d_backward
+
+from .spec import Case, Exercise, Mistake
+
+__all__ = ["EXERCISES"]
+
+D = torch.float64
+_CONV_FORBIDDEN = ("dlcourse.nn", "torch.nn.functional.conv2d", "torch.conv2d", "torch.nn.Conv2d",
+                   "torch.nn.functional.unfold", "torch.nn.Unfold", "torch.nn.functional.conv_transpose2d")
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+# ------------------------------------------------------------------------------------------------- 4.1 shapes
+
+
+def _shape_cases() -> list[Case]:
+    return [
+        Case(args=((8, 8), 3), kwargs=dict(stride=1, padding=1, dilation=1), note="8x8, 3x3 kernel, padding 1"),
+        Case(args=((28, 28), 5), kwargs=dict(stride=1, padding=0, dilation=1), note="28x28, 5x5, no padding"),
+        Case(args=((224, 224), 11), kwargs=dict(stride=4, padding=2, dilation=1), note="AlexNet's first layer"),
+        Case(args=((7, 10), (3, 2)), kwargs=dict(stride=(2, 3), padding=(1, 0), dilation=1),
+             note="7x10, kernel (3, 2), stride (2, 3), padding (1, 0)"),
+        Case(args=((9, 9), 3), kwargs=dict(stride=2, padding=1, dilation=2), note="9x9, 3x3, stride 2, dilation 2"),
+    ]
+
+
+def _run_shape(entry, case: Case) -> torch.Tensor:
+    return torch.as_tensor(entry(*case.args, **dict(case.kwargs)), dtype=torch.int64)
+
+
+def _shape_generic(fn):
+    def solution(size, kernel_size, stride=1, padding=0, dilation=1):
+        return tuple(fn(*a) for a in zip(_pair(size), _pair(kernel_size), _pair(stride), _pair(padding),
+                                         _pair(dilation)))
+    return solution
+
+
+_shape_no_plus_one = _shape_generic(lambda n, k, s, p, d: (n + 2 * p - d * (k - 1) - 1) // s)
+_shape_one_side_padding = _shape_generic(lambda n, k, s, p, d: (n + p - d * (k - 1) - 1) // s + 1)
+_shape_no_dilation = _shape_generic(lambda n, k, s, p, d: (n + 2 * p - k) // s + 1)
+_shape_ceil = _shape_generic(lambda n, k, s, p, d: math.ceil((n + 2 * p - d * (k - 1) - 1) / s) + 1)
+
+
+# ------------------------------------------------------------------------------------------------- 4.2 conv
+
+
+def _conv_cases() -> list[Case]:
+    g = torch.Generator().manual_seed(4)
+
+    def r(*shape):
+        return torch.randn(*shape, dtype=D, generator=g)
+
+    return [
+        Case(args=(r(1, 1, 5, 5), r(1, 1, 3, 3), None), note="one 5x5 image, one 3x3 filter, no bias"),
+        Case(args=(r(2, 3, 6, 7), r(4, 3, 3, 2), r(4)), note="2 images, 3 -> 4 channels, kernel (3, 2), bias"),
+        Case(args=(r(1, 2, 7, 7), r(3, 2, 3, 3), r(3)), kwargs=dict(stride=2, padding=1),
+             note="stride 2, padding 1"),
+        Case(args=(r(2, 1, 8, 8), r(6, 1, 3, 3), r(6)), kwargs=dict(stride=1, padding=1),
+             note="LeNet's first layer on two 8x8 digits"),
+    ]
+
+
+def _conv_flipped(x, weight, bias=None, stride=1, padding=0):
+    return conv2d_loop(x, weight.flip(-1, -2), bias, stride, padding)
+
+
+def _conv_padding_off_by_one(x, weight, bias=None, stride=1, padding=0):
+    return conv2d_loop(x, weight, bias, stride, padding + 1)
+
+
+def _conv_no_bias(x, weight, bias=None, stride=1, padding=0):
+    return conv2d_loop(x, weight, None, stride, padding)
+
+
+def _conv_stride_ignored(x, weight, bias=None, stride=1, padding=0):
+    return conv2d_loop(x, weight, bias, 1, padding)
+
+
+# ------------------------------------------------------------------------------------------------- 4.3 im2col
+
+
+def _im2col_cases() -> list[Case]:
+    g = torch.Generator().manual_seed(5)
+    return [
+        Case(args=(torch.arange(16.0, dtype=D).view(1, 1, 4, 4), 2), note="the 4x4 image 0..15, 2x2 windows"),
+        Case(args=(torch.randn(2, 3, 5, 4, dtype=D, generator=g), (3, 2)), note="2 images, 3 channels, kernel (3, 2)"),
+        Case(args=(torch.randn(1, 2, 6, 6, dtype=D, generator=g), 3), kwargs=dict(stride=2, padding=1),
+             note="stride 2, padding 1"),
+    ]
+
+
+def _im2col_ref(x, kernel_size, stride=1, padding=0):
+    return im2col(x, kernel_size, stride, padding)
+
+
+def _im2col_channels_last(x, kernel_size, stride=1, padding=0):
+    kH, kW = _pair(kernel_size)
+    N, C = x.shape[:2]
+    cols = im2col(x, kernel_size, stride, padding)
+    return cols.view(N, C, kH * kW, -1).transpose(1, 2).reshape(N, C * kH * kW, -1)
+
+
+def _im2col_kernel_transposed(x, kernel_size, stride=1, padding=0):
+    kH, kW = _pair(kernel_size)
+    N, C = x.shape[:2]
+    cols = im2col(x, kernel_size, stride, padding)
+    return cols.view(N, C, kH, kW, -1).transpose(2, 3).reshape(N, C * kH * kW, -1)
+
+
+def _im2col_no_padding(x, kernel_size, stride=1, padding=0):
+    return im2col(x, kernel_size, stride, 0)
+
+
+# ------------------------------------------------------------------------------------------------- 4.4 pool backward
+
+
+def _pool_cases() -> list[Case]:
+    g = torch.Generator().manual_seed(6)
+    x1 = torch.tensor([[[[1.0, 5.0, 2.0, 0.0], [3.0, 4.0, 8.0, 1.0], [0.0, 2.0, 1.0, 1.5], [9.0, 1.0, 3.0, 2.5]]]],
+                      dtype=D)
+    x2 = torch.randn(2, 3, 6, 6, dtype=D, generator=g)
+    x3 = torch.randn(1, 2, 5, 5, dtype=D, generator=g)
+    return [
+        Case(args=(x1, torch.ones(1, 1, 2, 2, dtype=D), 2), note="one 4x4 image, 2x2 windows, upstream ones"),
+        Case(args=(x2, torch.randn(2, 3, 3, 3, dtype=D, generator=g), 2), note="(2, 3, 6, 6), 2x2 windows"),
+        Case(args=(x3, torch.randn(1, 2, 4, 4, dtype=D, generator=g), 2), kwargs=dict(stride=1),
+             note="overlapping 2x2 windows with stride 1"),
+        Case(args=(x3, torch.randn(1, 2, 2, 2, dtype=D, generator=g), 3), kwargs=dict(stride=2),
+             note="overlapping 3x3 windows with stride 2"),
+    ]
+
+
+def _pool_even(x, grad_out, kernel_size, stride=None):
+    x = x.detach().requires_grad_()
+    with torch.enable_grad():
+        out = F.avg_pool2d(x, kernel_size, stride)
+    return torch.autograd.grad(out, x, grad_out)[0]
+
+
+def _pool_overwrite(x, grad_out, kernel_size, stride=None):
+    k, s = _pair(kernel_size), _pair(stride if stride is not None else kernel_size)
+    grad = torch.zeros_like(x)
+    N, C, H_out, W_out = grad_out.shape
+    for i in range(H_out):
+        for j in range(W_out):
+            win = x[:, :, s[0] * i: s[0] * i + k[0], s[1] * j: s[1] * j + k[1]].reshape(N, C, -1)
+            a = win.argmax(-1)
+            for n in range(N):
+                for c in range(C):
+                    u, v = divmod(a[n, c].item(), k[1])
+                    grad[n, c, s[0] * i + u, s[1] * j + v] = grad_out[n, c, i, j]   # = instead of +=
+    return grad
+
+
+def _pool_min(x, grad_out, kernel_size, stride=None):
+    return max_pool2d_backward(-x, grad_out, kernel_size, stride)
+
+
+EXERCISES = [
+    Exercise(
+        id="4.1",
+        title="Output size of a convolution",
+        entry="conv_output_size",
+        reference=conv2d_output_size,
+        cases=_shape_cases,
+        run=_run_shape,
+        statement=(
+            "Write `conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1)` that returns the "
+            "output `(H_out, W_out)` of a 2-D convolution on an input of `size = (H, W)`. Every argument after "
+            "`size` is an int or a pair `(for H, for W)`. Padding adds `padding` zeros on *both* sides; a dilated "
+            "kernel of size $k$ spans $d(k-1)+1$ pixels; the window moves `stride` pixels at a time and must fit "
+            "entirely inside the padded input."),
+        stub=("def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):\n"
+              "    # return (H_out, W_out) as ints\n"
+              "    raise NotImplementedError\n"),
+        section="ch4-conv-loops",
+        forbidden=("dlcourse.nn",),
+        mistakes=(
+            Mistake("no +1", _shape_no_plus_one,
+                    "You forgot the first position: floor((H + 2p - d(k-1) - 1) / s) counts the *moves* of the "
+                    "window; the number of positions is one more."),
+            Mistake("padding on one side", _shape_one_side_padding,
+                    "Padding p adds p rows at the top AND p at the bottom: the padded height is H + 2p."),
+            Mistake("dilation ignored", _shape_no_dilation,
+                    "A dilated kernel spans d(k - 1) + 1 pixels, not k."),
+            Mistake("ceil instead of floor", _shape_ceil,
+                    "A window that does not fit entirely is dropped: round down (floor), not up."),
+        ),
+    ),
+    Exercise(
+        id="4.2",
+        title="A convolutional layer with loops",
+        entry="conv2d",
+        reference=conv2d_loop,
+        cases=_conv_cases,
+        statement=(
+            "Write `conv2d(x, weight, bias=None, stride=1, padding=0)` for `x` of shape $(N, C_{in}, H, W)$, "
+            "`weight` $(C_{out}, C_{in}, k_H, k_W)$ and `bias` $(C_{out},)$ or `None`, with int `stride` and "
+            "`padding`, returning $y[n,o,i,j] = b[o] + \\sum_{c,u,v} w[o,c,u,v]\\, x_p[n,c,s i+u, s j+v]$ "
+            "where $x_p$ is `x` with `padding` zeros around it. Loops over output positions are fine; "
+            "`torch.nn.functional.pad` is allowed, but not `torch.nn.functional.conv2d`, `torch.conv2d`, "
+            "`torch.nn.functional.unfold` or `dlcourse.nn`."),
+        stub=("import torch\n\n"
+              "def conv2d(x, weight, bias=None, stride=1, padding=0):\n"
+              "    raise NotImplementedError\n"),
+        section="ch4-conv-loops",
+        forbidden=_CONV_FORBIDDEN,
+        mistakes=(
+            Mistake("flipped kernel", _conv_flipped,
+                    "You flipped the kernel: that is the textbook convolution. Deep-learning layers compute "
+                    "cross-correlation: w[o, c, u, v] multiplies x_p[n, c, s*i + u, s*j + v], no flip."),
+            Mistake("padding off by one", _conv_padding_off_by_one,
+                    "Your padding is one pixel too wide: add exactly `padding` zeros on each side."),
+            Mistake("bias forgotten", _conv_no_bias,
+                    "You did not add the bias b[o] to every output of channel o."),
+            Mistake("stride ignored", _conv_stride_ignored,
+                    "With stride s the window of output (i, j) starts at row s*i and column s*j."),
+        ),
+    ),
+    Exercise(
+        id="4.3",
+        title="im2col",
+        entry="im2col",
+        reference=_im2col_ref,
+        cases=_im2col_cases,
+        statement=(
+            "Write `im2col(x, kernel_size, stride=1, padding=0)` that copies every receptive field of `x` "
+            "$(N, C, H, W)$ into a column and returns a tensor $(N, C k_H k_W, L)$ with $L = H_{out} W_{out}$: "
+            "row $c\\,k_H k_W + u\\,k_W + v$ of column $i\\,W_{out} + j$ holds $x_p[n, c, s i + u, s j + v]$ "
+            "(`kernel_size` is an int or a pair). Then `weight.view(C_out, -1) @ im2col(x, ...)` is the "
+            "convolution. `Tensor.unfold` is allowed; `torch.nn.functional.unfold` and `dlcourse.nn` are not."),
+        stub=("import torch\n\n"
+              "def im2col(x, kernel_size, stride=1, padding=0):\n"
+              "    raise NotImplementedError\n"),
+        section="ch4-im2col",
+        forbidden=_CONV_FORBIDDEN,
+        mistakes=(
+            Mistake("channels last in a column", _im2col_channels_last,
+                    "Your rows are ordered (u, v, c). PyTorch's weight.view(C_out, -1) is ordered (c, u, v): "
+                    "channel first, then kernel row, then kernel column."),
+            Mistake("kernel transposed", _im2col_kernel_transposed,
+                    "Inside a channel, rows go over the kernel row u first, then the column v: index u*kW + v."),
+            Mistake("padding ignored", _im2col_no_padding,
+                    "Pad the image with `padding` zeros on each side before cutting out windows."),
+        ),
+    ),
+    Exercise(
+        id="4.4",
+        title="The backward pass of max pooling",
+        entry="max_pool2d_backward",
+        reference=max_pool2d_backward,
+        cases=_pool_cases,
+        statement=(
+            "Write `max_pool2d_backward(x, grad_out, kernel_size, stride=None)` that returns "
+            "$\\partial L / \\partial x$ (shape of `x`, $(N, C, H, W)$) for $y$ = max pooling of `x` with "
+            "square windows of side `kernel_size` (int) and `stride` (default: `kernel_size`), no padding, given "
+            "`grad_out` $= \\partial L / \\partial y$. Each window's gradient goes to the input that was its "
+            "maximum; where windows overlap, an input can win several and receives the sum. Do not use autograd "
+            "on `torch.nn.functional.max_pool2d` or `dlcourse.nn`."),
+        stub=("import torch\n\n"
+              "def max_pool2d_backward(x, grad_out, kernel_size, stride=None):\n"
+              "    raise NotImplementedError\n"),
+        section="ch4-pooling",
+        forbidden=("dlcourse.nn", "torch.nn.functional.max_pool2d", "torch.max_pool2d", "torch.nn.MaxPool2d",
+                   "torch.nn.functional.max_unpool2d", "torch.nn.functional.max_pool2d_with_indices"),
+        mistakes=(
+            Mistake("spread evenly", _pool_even,
+                    "You spread each gradient evenly over its window: that is average pooling's backward pass. "
+                    "Max pooling sends it all to the window's maximum."),
+            Mistake("overlaps overwrite", _pool_overwrite,
+                    "When windows overlap, an input that is the maximum of two windows must receive the SUM of "
+                    "their gradients; you overwrote the first with the second (= instead of +=)."),
+            Mistake("gradient to the minimum", _pool_min,
+                    "You sent the gradient to each window's smallest input; it belongs to the largest."),
+        ),
+    ),
+]

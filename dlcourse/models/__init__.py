@@ -1,0 +1,5 @@
+"""Whole networks built from ``dlcourse.nn`` or ``torch.nn`` layers. Add one import line per module."""
+from .lenet import DigitsConvNet, LeNet, SeparableConvNet, train_digits
+
+__all__: list[str] = []
+__all__ += ["LeNet", "DigitsConvNet", "SeparableConvNet", "train_digits"]

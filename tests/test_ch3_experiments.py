@@ -1,0 +1,55 @@
+"""Quick checks of the Chapter 3 experiment helpers: descent, vanishing gradients, pre-training."""
+import pytest
+import torch
+
+from dlcourse.descent import line_grad, line_loss, loss_surface, make_line_data, minibatch_descent
+from dlcourse.diagnostics import deep_mlp, layer_gradient_norms
+from dlcourse.pretraining import pretrain_autoencoders, stacked_classifier
+
+F64 = torch.float64
+
+
+def test_line_grad_matches_autograd():
+    x, y = make_line_data(20, generator=torch.Generator().manual_seed(0))
+    theta = torch.tensor([0.3, -0.2], dtype=F64, requires_grad=True)
+    line_loss(theta, x, y).backward()
+    torch.testing.assert_close(line_grad(theta.detach(), x, y), theta.grad)
+
+
+def test_all_three_descents_reduce_the_loss():
+    g = torch.Generator().manual_seed(0)
+    x, y = make_line_data(256, generator=g)
+    theta0 = torch.tensor([-1.0, 3.0], dtype=F64)
+    for bs, epochs in ((256, 200), (16, 8), (1, 2)):
+        run = minibatch_descent(x, y, theta0, lr=0.05, batch_size=bs, epochs=epochs, generator=g)
+        assert run.losses[-1] < 0.2 * run.losses[0], (bs, run.losses[0], run.losses[-1])
+        assert run.examples[-1] == len(run.path[1:]) * bs
+    W, B, L = loss_surface(x, y, (-1, 4), (-3, 3), resolution=7)
+    assert L.shape == (7, 7)
+    torch.testing.assert_close(L[3, 2], line_loss(torch.stack([W[3, 2], B[3, 2]]), x, y))
+    with pytest.raises(ValueError, match="batch_size"):
+        minibatch_descent(x, y, theta0, lr=0.1, batch_size=0)
+
+
+def test_sigmoid_gradients_vanish_relu_do_not():
+    torch.manual_seed(0)
+    X, y = torch.rand(64, 16), torch.randint(0, 4, (64,))
+    sig = layer_gradient_norms(deep_mlp(16, 32, 8, 4, "sigmoid", init="xavier"), X, y)
+    relu = layer_gradient_norms(deep_mlp(16, 32, 8, 4, "relu", init="he"), X, y)
+    assert len(sig) == 9
+    assert sig[0] < 1e-3 * sig[-1]
+    assert relu[0] > 1e-2 * relu[-1]
+
+
+def test_pretraining_shapes_and_reconstruction_improves():
+    g = torch.Generator().manual_seed(0)
+    X = torch.rand(128, 12, generator=g)
+    encs, errs = pretrain_autoencoders([12, 8, 6], X, epochs=2, generator=g, device="cpu")
+    assert [e.weight.shape for e in encs] == [(8, 12), (6, 8)]
+    model = stacked_classifier(encs, 3)
+    assert model(X).shape == (128, 3)
+    torch.testing.assert_close(model[0].weight, encs[0].weight)
+    with pytest.raises(ValueError, match="shape"):
+        pretrain_autoencoders([10, 4], X)
+    with pytest.raises(ValueError, match="activation"):
+        deep_mlp(3, 4, 2, 1, "swish")

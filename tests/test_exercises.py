@@ -1,0 +1,144 @@
+"""The exercise registry, the comparison rules, the in-notebook check and the learner notebooks (all in-process).
+
+Generic over every registered exercise: the reference passes ``check``, the stub is "not attempted", every
+Mistake fails with feedback naming it, and each chapter's committed learner notebook equals its master.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from dlcourse import exercises as E
+from dlcourse.exercises.check import judge, run_cases
+from dlcourse.exercises.compare import compare, load_plain, save_plain, to_plain
+from dlcourse.exercises.notebook import learner_notebook, notebook_text, solution_notebook, write_learner_notebooks
+
+ROOT = Path(__file__).resolve().parents[1]
+E.register_module("fake_exercises")  # chapter 99, used by the grading tests too
+ALL = E.all_exercises()
+IDS = [ex.id for ex in ALL]
+
+
+def _stub_entry(ex):
+    ns: dict = {}
+    exec(ex.stub, ns)
+    return ns[ex.entry]
+
+
+# ------------------------------------------------------------------ registry
+def test_registry_ids_unique_and_chapters_have_folders():
+    assert len(IDS) == len(set(IDS))
+    for ex in ALL:
+        assert ex.chapter in E.CHAPTER_DIRS or ex.chapter == 99, ex.id
+        assert E.get(ex.id) is ex
+        assert ex.entry in ex.stub, f"{ex.id}: the stub must define {ex.entry}"
+        assert ex.mistakes, f"{ex.id}: at least one Mistake"
+    with pytest.raises(KeyError, match="no exercise"):
+        E.get("0.0")
+
+
+def test_duplicate_ids_are_refused(monkeypatch, tmp_path):
+    mod = tmp_path / "dup_exercises_mod.py"
+    mod.write_text("from dlcourse.exercises.spec import Exercise\nfrom fake_exercises import EXERCISES as E\n"
+                   "EXERCISES = [E[0]]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(E, "_EXTRA", ["fake_exercises", "dup_exercises_mod"])
+    monkeypatch.setattr(E, "_REGISTRY", None)
+    with pytest.raises(ValueError, match="duplicate exercise id '99.1'"):
+        E.all_exercises()
+    monkeypatch.setattr(E, "_REGISTRY", None)
+
+
+# ------------------------------------------------------------------ comparison rules
+class Rigged:
+    def __eq__(self, other):
+        return True
+
+
+def test_to_plain_converts_and_refuses():
+    p = to_plain((torch.ones(2, dtype=torch.bfloat16), {"a": 3, "b": [True, np.float32(2.0)]}, None))
+    assert p[0].dtype == np.float32 and p[1]["a"].dtype.kind == "i" and p[1]["b"][0].dtype == bool
+    for bad in (Rigged(), object(), {1: torch.ones(1)}, np.array([Rigged()], dtype=object), iter([1])):
+        with pytest.raises(TypeError):
+            to_plain(bad)
+
+    class T(torch.Tensor):
+        pass
+    with pytest.raises(TypeError):
+        to_plain(torch.ones(2).as_subclass(T))
+
+
+def test_compare_order_structure_dtype_shape_values():
+    e = to_plain((torch.ones(2, 3), 1))
+    assert compare(e, to_plain((torch.ones(2, 3), 1))).ok
+    assert "sequence of 2" in compare(e, to_plain([torch.ones(2, 3)])).message
+    assert "dtype kind" in compare(e, to_plain((torch.ones(2, 3, dtype=torch.int64), 1))).message
+    assert "shape" in compare(e, to_plain((torch.ones(3, 2), 1))).message
+    c = compare(e, to_plain((torch.ones(2, 3) + 1e-3, 1)))
+    assert not c.ok and "largest difference 0.001" in c.message and c.max_diff == pytest.approx(1e-3, rel=1e-3)
+    assert compare(to_plain(torch.tensor([float("nan")])), to_plain(torch.tensor([float("nan")]))).ok
+    assert not compare(to_plain(torch.tensor([1.0])), to_plain(torch.tensor([float("nan")]))).ok
+
+
+def test_save_load_plain_roundtrip_without_pickle(tmp_path):
+    vals = [to_plain({"w": torch.arange(6.0).reshape(2, 3), "n": [1, "s", None]}), None]
+    save_plain(str(tmp_path / "r.npz"), vals, {"k": ["ok"]})
+    got, meta = load_plain(str(tmp_path / "r.npz"))
+    assert meta == {"k": ["ok"]} and got[1] is None and compare(vals[0], got[0]).ok
+    np.savez(tmp_path / "evil.npz", __structure__=np.array('{"values": [{"a": 0}]}'),
+             a0=np.array([Rigged()], dtype=object))
+    with pytest.raises(ValueError):
+        load_plain(str(tmp_path / "evil.npz"))
+
+
+# ------------------------------------------------------------------ check, generic over every exercise
+@pytest.mark.parametrize("ex_id", IDS)
+def test_reference_passes_stub_not_attempted_mistakes_named(ex_id, capsys):
+    ex = E.get(ex_id)
+    assert E.check(ex_id, ex.reference).passed
+    r = E.check(ex_id, _stub_entry(ex))
+    assert r.status == "not attempted" and "not attempted yet" in capsys.readouterr().out
+    for m in ex.mistakes:
+        res = E.check(ex_id, m.solution)
+        out = capsys.readouterr().out
+        assert res.status == "failed", f"{ex_id}: mistake {m.name!r} passes the check"
+        assert res.mistake is not None and "known mistake" in out, out
+        assert "Hint" in out and ex.section in out
+        v = judge(ex, run_cases(ex, m.solution))
+        assert not v.passed
+
+
+def test_check_reports_input_shape_and_error_without_raising(capsys):
+    ex = E.get("99.1")
+    r = E.check(ex.id, lambda *a, **k: 1 / 0)
+    out = capsys.readouterr().out
+    assert not r and "ZeroDivisionError" in out and "input 1" in out
+    r = E.check(ex.id, lambda *a, **k: Rigged())
+    assert not r and "expected a tensor" in capsys.readouterr().out
+    r = E.check(ex.id, 42)
+    assert r.status == "failed"
+
+
+# ------------------------------------------------------------------ learner notebooks
+@pytest.mark.parametrize("chapter", [c for c in E.chapters() if c in E.CHAPTER_DIRS])
+def test_learner_notebook_has_no_solutions_and_is_committed(chapter):
+    nb = learner_notebook(chapter)
+    text = notebook_text(nb)
+    assert nb.cells[0].source.splitlines()[1] == f"# Chapter {chapter} exercises"
+    assert sum(c.source.lstrip().startswith("# ") or "\n# " in c.source for c in nb.cells
+               if c.cell_type == "markdown") == 1
+    for ex in E.all_exercises(chapter):
+        assert f"## {ex.id} {ex.title}" in text and f'check(\\"{ex.id}\\", {ex.entry})' in text
+        if ex.solution.strip():
+            assert ex.solution.strip() not in "".join(c.source for c in nb.cells)
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    assert all(not c.get("outputs") for c in nb.cells)
+    assert notebook_text(solution_notebook(chapter)) != text
+    # the committed notebook equals its master (`dlcourse exercises --check`)
+    [(path, state)] = write_learner_notebooks(ROOT, [chapter], check=True)
+    assert state == "unchanged", f"{path} is {state}: run `dlcourse exercises`"
+    json.loads(path.read_text())
