@@ -17,7 +17,9 @@ from typing import Sequence
 import torch
 from torch import nn
 
-__all__ = ["sigmoid", "relu", "deep_mlp", "compare_activations"]
+from .diagnostics import deep_mlp
+
+__all__ = ["sigmoid", "relu", "compare_activations"]
 
 
 def sigmoid(x: torch.Tensor) -> torch.Tensor:
@@ -38,23 +40,6 @@ def relu(x: torch.Tensor) -> torch.Tensor:
     return torch.where(x > 0, x, torch.zeros_like(x))
 
 
-def deep_mlp(activation: str, depth: int = 6, width: int = 64, in_features: int = 64,
-             out_features: int = 10) -> nn.Sequential:
-    """An MLP with ``depth`` hidden layers of ``width`` units and the given activation (``"sigmoid"``/``"relu"``)."""
-    layers_of = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}
-    if activation not in layers_of:
-        raise ValueError(f"activation must be one of {sorted(layers_of)}, got {activation!r}")
-    if depth < 1 or width < 1:
-        raise ValueError(f"depth and width must be >= 1, got depth={depth}, width={width}")
-    layers: list[nn.Module] = []
-    n = in_features
-    for _ in range(depth):
-        layers += [nn.Linear(n, width), layers_of[activation]()]
-        n = width
-    layers.append(nn.Linear(n, out_features))
-    return nn.Sequential(*layers)
-
-
 def compare_activations(data, activations: Sequence[str] = ("sigmoid", "relu"), depth: int = 5,
                         width: int = 64, epochs: int = 20, lr: float = 0.05, momentum: float = 0.9,
                         batch_size: int = 64, seed: int = 0, device=None, progress: bool = False) -> dict:
@@ -62,7 +47,7 @@ def compare_activations(data, activations: Sequence[str] = ("sigmoid", "relu"), 
 
     Args:
         data: :class:`dlcourse.data.Digits` with flattened images, ``X_train`` (N, 64).
-        activations: names accepted by :func:`deep_mlp`.
+        activations: names accepted by :func:`dlcourse.diagnostics.deep_mlp`.
         depth, width: the network's hidden layers.
         epochs, lr, momentum, batch_size: the optimiser's settings, identical for every activation.
         seed: seed of the initial weights and of the batch order.
@@ -75,7 +60,7 @@ def compare_activations(data, activations: Sequence[str] = ("sigmoid", "relu"), 
     results = {}
     for name in activations:
         torch.manual_seed(seed)
-        model = deep_mlp(name, depth=depth, width=width, in_features=data.X_train.shape[1])
+        model = deep_mlp(data.X_train.shape[1], width, depth, 10, activation=name)
         optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
         results[name] = fit(model, (data.X_train, data.y_train), loss_fn=nn.CrossEntropyLoss(), optimizer=optimizer,
                             epochs=epochs, batch_size=batch_size, valid=(data.X_test, data.y_test),

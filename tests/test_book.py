@@ -5,6 +5,7 @@ touches a reader's own ``_build``.
 """
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -56,9 +57,11 @@ def test_every_page_is_in_the_toc():
 @pytest.fixture(scope="session")
 def built_book(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("book")
+    # A non-interactive MPLBACKEND would make the kernels drop every figure from the built pages.
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     result = subprocess.run(
         [str(JUPYTER_BOOK), "build", str(ROOT), "--path-output", str(out), "--warningiserror", "--keep-going"],
-        capture_output=True, text=True, timeout=1200)
+        capture_output=True, text=True, timeout=1200, env=env)
     assert result.returncode == 0, f"book build failed:\n{result.stdout[-6000:]}\n{result.stderr[-3000:]}"
     return out / "_build" / "html"
 
