@@ -179,6 +179,15 @@ def _g_linear(a, b, y):
     return torch.cat([_lstsq(F, y), torch.zeros(3, dtype=y.dtype)])
 
 
+# A worked answer that uses nothing the exercise forbids (tests only; never published).
+_SOLUTION_FIT_QUADRATIC_UNIT = '''\
+import torch
+
+def fit_quadratic_unit(a, b, y):
+    X = torch.stack([torch.ones_like(a), a, b, a * b, a * a, b * b], dim=1)  # (N, 6) design matrix
+    return torch.linalg.solve(X.T @ X, X.T @ y)                            # the normal equations
+'''
+
 EXERCISES = [
     Exercise(
         id="2.1",
@@ -274,6 +283,7 @@ EXERCISES = [
         id="2.4",
         title="One GMDH unit by least squares",
         entry="fit_quadratic_unit",
+        solution=_SOLUTION_FIT_QUADRATIC_UNIT,
         reference=fit_quadratic_unit,
         cases=_gmdh_cases,
         rtol=1e-6, atol=1e-7,

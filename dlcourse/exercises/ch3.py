@@ -217,6 +217,32 @@ def _ub_mean(grad, shape):
     return grad.mean(dim=axes, keepdim=True) if axes else grad
 
 
+# A worked answer that uses nothing the exercise forbids (tests only; never published).
+_SOLUTION_MLP_BACKWARD = '''\
+import torch
+
+def mlp_backward(x, W1, b1, W2, b2, grad_output):
+    A1 = torch.sigmoid(x @ W1.T + b1)          # forward, cached
+    grad_W2 = grad_output.T @ A1               # layer input transposed times the backward signal
+    grad_b2 = grad_output.sum(0)
+    grad_A1 = grad_output @ W2                 # through a weight matrix: multiply by it (transposed layout)
+    grad_Z1 = grad_A1 * A1 * (1 - A1)          # through a function: times its derivative at the forward input
+    return {"W1": grad_Z1.T @ x, "b1": grad_Z1.sum(0), "W2": grad_W2, "b2": grad_b2}
+'''
+
+# A worked answer that uses nothing the exercise forbids (tests only; never published).
+_SOLUTION_CENTRAL_DIFFERENCE = '''\
+import torch
+
+def central_difference(f, x, h=1e-3):
+    grad = torch.zeros_like(x)
+    for i in range(x.numel()):
+        step = torch.zeros_like(x)
+        step[i] = h
+        grad[i] = (f(x + step) - f(x - step)) / (2 * h)
+    return grad
+'''
+
 EXERCISES = [
     Exercise(
         id="3.1",
@@ -253,6 +279,7 @@ EXERCISES = [
         id="3.2",
         title="An MLP's backward pass by the rules",
         entry="mlp_backward",
+        solution=_SOLUTION_MLP_BACKWARD,
         reference=mlp_backward,
         cases=_mlp_cases,
         statement=(
@@ -288,6 +315,7 @@ EXERCISES = [
         id="3.3",
         title="A central-difference gradient",
         entry="central_difference",
+        solution=_SOLUTION_CENTRAL_DIFFERENCE,
         reference=central_difference,
         cases=_cd_cases,
         run=_run_cd,
