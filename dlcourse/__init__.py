@@ -5,7 +5,8 @@ book uses (``dlcourse.data``), a small training loop (``dlcourse.training``), ex
 (``dlcourse.exercises``, ``dlcourse.grading``). Organised by concept; each module names its book section.
 """
 from .device import get_device
+from .runtime import setup
 from .seeding import seed_everything
 
 __version__ = "0.1.0"
-__all__ = ["get_device", "seed_everything", "__version__"]
+__all__ = ["get_device", "seed_everything", "setup", "__version__"]

@@ -12,7 +12,7 @@ with each activation and returns the training histories.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn

@@ -23,7 +23,7 @@ Parameters are laid out like ``torch.nn.Linear`` (weight (out, in), bias (out,))
 from __future__ import annotations
 
 import math
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import torch
 

@@ -8,7 +8,7 @@ sigmoid network these factors shrink the signal layer after layer and the first 
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn

@@ -118,7 +118,7 @@ class GMDH:
     layer_valid_mse: list[float] = field(default_factory=list)
 
     def fit(self, X_train: torch.Tensor, y_train: torch.Tensor, X_valid: torch.Tensor,
-            y_valid: torch.Tensor) -> "GMDH":
+            y_valid: torch.Tensor) -> GMDH:
         """Grow layers on ``(X_train, y_train)``, selecting units by their MSE on ``(X_valid, y_valid)``.
 
         Args:

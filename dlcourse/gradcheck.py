@@ -15,8 +15,8 @@ Works on functions of torch tensors (analytic gradient from torch.autograd, or o
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Callable, Mapping, Sequence
 
 import torch
 

@@ -12,7 +12,7 @@ CPU, and with torch on the accelerator that :func:`dlcourse.get_device` picks (w
 from __future__ import annotations
 
 import time
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch

@@ -1,7 +1,8 @@
 """Plotting helpers the notebooks share (book: every chapter). Model code never plots."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
 
@@ -17,7 +18,7 @@ def new_axes(ncols: int = 1, width: float = 4.5, height: float = 3.2, **kwargs):
     return fig, list(axes[0])
 
 
-def plot_history(history: "History", keys: Sequence[str] | None = None, ax=None, title: str | None = None):
+def plot_history(history: History, keys: Sequence[str] | None = None, ax=None, title: str | None = None):
     """Plot per-epoch losses (left) and other metrics (right) of a :class:`~dlcourse.training.History`.
 
     Returns the list of axes drawn on.

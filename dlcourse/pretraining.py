@@ -12,7 +12,7 @@ initialise a classifier, which backpropagation then fine-tunes on the labelled d
 """
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import nn

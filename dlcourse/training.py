@@ -13,8 +13,8 @@ so the same call runs on cpu, cuda or mps.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping, Sequence
 
 import torch
 from torch import nn

@@ -3,7 +3,8 @@ import math
 
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlcourse.autograd import Value
 
@@ -47,7 +48,8 @@ def _expr(x, y, z, lib):
     if lib == "ours":
         s = (x * y).tanh() + (z.sigmoid() * x).exp() - (y ** 2 + 1.0).log() + (x - z).relu() / (y * y + 2.0)
         return s * s.sigmoid() - 3.0 / (z.exp() + 1.0)
-    s = torch.tanh(x * y) + torch.exp(torch.sigmoid(z) * x) - torch.log(y ** 2 + 1.0) + torch.relu(x - z) / (y * y + 2.0)
+    s = (torch.tanh(x * y) + torch.exp(torch.sigmoid(z) * x) - torch.log(y ** 2 + 1.0)
+         + torch.relu(x - z) / (y * y + 2.0))
     return s * torch.sigmoid(s) - 3.0 / (torch.exp(z) + 1.0)
 
 

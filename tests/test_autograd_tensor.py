@@ -1,7 +1,8 @@
 """dlcourse.autograd.Tensor against torch.autograd in float64 (values and gradients), random shapes."""
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlcourse.autograd import Tensor, unbroadcast
 

@@ -1,7 +1,8 @@
 """The rule-based MLP backward pass (dlcourse.backprop) against torch.autograd in float64."""
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlcourse.backprop import MLP, cross_entropy_grad, linear_backward, mse_loss_grad
 
@@ -25,7 +26,7 @@ def test_mlp_gradients_match_torch_mse(sizes, n, act, seed):
     loss_ref.backward()
     torch.testing.assert_close(loss, loss_ref.detach())
     for name, p in ref.named_parameters():
-        torch.testing.assert_close(grads[name], p.grad, msg=lambda m: f"{name}: {m}")
+        torch.testing.assert_close(grads[name], p.grad, msg=lambda m, name=name: f"{name}: {m}")
     torch.testing.assert_close(ours.grad_input, x_ref.grad)
 
 

@@ -2,9 +2,10 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from dlcourse.nn import Conv2d, conv2d, conv2d_loop, im2col, col2im
+from dlcourse.nn import Conv2d, col2im, conv2d, conv2d_loop, im2col
 from dlcourse.nn.conv import conv2d_output_size
 
 DT = torch.float64
@@ -98,7 +99,8 @@ def test_init_matches_torch_bounds():
 def test_no_bias_and_repr():
     m = Conv2d(2, 4, 3, bias=False, groups=2)
     assert m.bias is None and "groups=2" in repr(m) and "bias=False" in repr(m)
-    assert set(dict(m.named_parameters())) == set(dict(torch.nn.Conv2d(2, 4, 3, bias=False, groups=2).named_parameters()))
+    theirs = torch.nn.Conv2d(2, 4, 3, bias=False, groups=2)
+    assert set(dict(m.named_parameters())) == set(dict(theirs.named_parameters()))
 
 
 @pytest.mark.parametrize("fn", [conv2d, conv2d_loop])

@@ -1,7 +1,8 @@
 """dlcourse.gmdh: Ivakhnenko's GMDH units and layer-wise growth (Chapter 2)."""
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlcourse.gmdh import GMDH, fit_quadratic_unit, linear_least_squares, quadratic_features
 
@@ -43,7 +44,8 @@ def test_linear_least_squares_matches_lstsq():
 def _task(seed, n=600):
     g = torch.Generator().manual_seed(seed)
     X = torch.rand(n, 5, generator=g, dtype=D) * 2 - 1
-    y = X[:, 0] * X[:, 1] + X[:, 2] * X[:, 3] + X[:, 0] * X[:, 2] * X[:, 3] + 0.05 * torch.randn(n, generator=g, dtype=D)
+    y = (X[:, 0] * X[:, 1] + X[:, 2] * X[:, 3] + X[:, 0] * X[:, 2] * X[:, 3]
+         + 0.05 * torch.randn(n, generator=g, dtype=D))
     return X[:300], y[:300], X[300:450], y[300:450], X[450:], y[450:]
 
 

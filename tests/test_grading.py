@@ -17,10 +17,9 @@ import pytest
 
 from dlcourse import cli
 from dlcourse import exercises as E
-from dlcourse.exercises.notebook import (_notebook, learner_notebook, module_copy_source, notebook_text,
-                                         solution_source)
 from dlcourse.exercises.check import _mistake_outputs
 from dlcourse.exercises.compare import compare
+from dlcourse.exercises.notebook import _notebook, learner_notebook, module_copy_source, notebook_text, solution_source
 from dlcourse.grading import grade_all, load_submission
 from dlcourse.grading.forbidden import find_forbidden
 from dlcourse.grading.submission import keep_definitions
@@ -158,7 +157,8 @@ HOSTILE = {  # name: (cells, expected status of 99.1, words the feedback must co
                "crashed", "printed"),
     "syntax": (["def clipped_square(x, limit=1.0)\n    return x", GOOD_ACC], "syntax error", "does not parse"),
     "rigged_eq": (["class Anything:\n    def __eq__(self, other):\n        return True\n    __hash__ = None\n"
-                   "def clipped_square(x, limit=1.0):\n    return Anything()", GOOD_ACC], "failed", "expected a tensor"),
+                   "def clipped_square(x, limit=1.0):\n    return Anything()", GOOD_ACC],
+                  "failed", "expected a tensor"),
     "monkeypatch": (["import torch, numpy\ndef clipped_square(x, limit=1.0, _=[setattr(torch, 'allclose', "
                      "lambda *a, **k: True), setattr(numpy, 'allclose', lambda *a, **k: True), "
                      "setattr(torch.testing, 'assert_close', lambda *a, **k: None)]):\n    return x", GOOD_ACC],
@@ -174,9 +174,11 @@ HOSTILE = {  # name: (cells, expected status of 99.1, words the feedback must co
     "missing": ([GOOD_ACC], "missing", "does not define clipped_square"),
 }
 REF_CALLS = {  # 99.2 forbids dlcourse.training.accuracy (the reference) and torch.argmax
-    "reference": "from dlcourse.training import accuracy as ref\ndef accuracy(output, target):\n    return ref(output, target)",
+    "reference": ("from dlcourse.training import accuracy as ref\n"
+                  "def accuracy(output, target):\n    return ref(output, target)"),
     "reference_hidden": ("import importlib\ndef accuracy(output, target):\n"
-                         "    m = importlib.import_module('dlcourse.' + 'training')\n    return m.accuracy(output, target)"),
+                         "    m = importlib.import_module('dlcourse.' + 'training')\n"
+                         "    return m.accuracy(output, target)"),
     "registry": ("import importlib\ndef accuracy(output, target):\n"
                  "    return getattr(importlib.import_module('dlcourse.exercises'), 'g' + 'et')('99.2')"
                  ".reference(output, target)"),

@@ -7,7 +7,8 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 import torch  # noqa: E402
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 from dlcourse.hardware import benchmark_matmul, gflops, matmul_loops, plot_benchmark, time_call  # noqa: E402
 

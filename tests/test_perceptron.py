@@ -1,13 +1,21 @@
 """dlcourse.nn.perceptron: McCulloch-Pitts gates, the perceptron rule, the delta rule vs torch (Chapter 2)."""
 import pytest
 import torch
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 from dlcourse.data import make_separable, make_xor, make_xor_blobs
 from dlcourse.nn import Adaline, McCullochPitts, Perceptron
-from dlcourse.nn.perceptron import (and_gate, delta_rule_update, not_gate, or_gate, perceptron_update,
-                                    train_adaline, train_perceptron)
+from dlcourse.nn.perceptron import (
+    and_gate,
+    delta_rule_update,
+    not_gate,
+    or_gate,
+    perceptron_update,
+    train_adaline,
+    train_perceptron,
+)
 
 D = torch.float64
 

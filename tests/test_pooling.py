@@ -2,7 +2,8 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlcourse.nn import AvgPool2d, MaxPool2d, avg_pool2d, max_pool2d
 

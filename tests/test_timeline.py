@@ -1,4 +1,5 @@
 """The timeline of Chapter 1 as data: ordered, sourced, linked to chapters (dlcourse.timeline)."""
+import dataclasses
 import re
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def test_winters_inside_range_and_disjoint():
 
 
 def test_milestone_is_frozen():
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'year'"):
         MILESTONES[0].year = 1900  # type: ignore[misc]
     assert isinstance(MILESTONES[0], Milestone)
 

@@ -15,13 +15,13 @@ a contribution from each use. The design follows Karpathy's micrograd.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from numbers import Real
-from typing import Callable, Iterable
 
 __all__ = ["Value"]
 
 
-def _as_value(other) -> "Value":
+def _as_value(other) -> Value:
     if isinstance(other, Value):
         return other
     if isinstance(other, bool) or not isinstance(other, Real):
@@ -41,7 +41,7 @@ class Value:
 
     __slots__ = ("data", "grad", "_backward", "_prev", "_op", "label")
 
-    def __init__(self, data: float, _children: Iterable["Value"] = (), _op: str = "", label: str = ""):
+    def __init__(self, data: float, _children: Iterable[Value] = (), _op: str = "", label: str = ""):
         if isinstance(data, bool) or not isinstance(data, Real):
             raise TypeError(f"Value holds an int or float, got {type(data).__name__}")
         self.data = float(data)
@@ -56,7 +56,7 @@ class Value:
         return f"Value({name}{self.data:.6g}, grad={self.grad:.6g})"
 
     # -- binary operators -------------------------------------------------------------------------------------
-    def __add__(self, other) -> "Value":
+    def __add__(self, other) -> Value:
         other = _as_value(other)
         out = Value(self.data + other.data, (self, other), "+")
 
@@ -67,7 +67,7 @@ class Value:
         out._backward = _backward
         return out
 
-    def __mul__(self, other) -> "Value":
+    def __mul__(self, other) -> Value:
         other = _as_value(other)
         out = Value(self.data * other.data, (self, other), "*")
 
@@ -78,7 +78,7 @@ class Value:
         out._backward = _backward
         return out
 
-    def __pow__(self, exponent) -> "Value":
+    def __pow__(self, exponent) -> Value:
         if isinstance(exponent, Value):
             # x**y = exp(y log x), defined for x > 0
             return (exponent * self.log()).exp()
@@ -93,32 +93,32 @@ class Value:
         out._backward = _backward
         return out
 
-    def __neg__(self) -> "Value":
+    def __neg__(self) -> Value:
         return self * -1.0
 
-    def __sub__(self, other) -> "Value":
+    def __sub__(self, other) -> Value:
         return self + (-_as_value(other))
 
-    def __truediv__(self, other) -> "Value":
+    def __truediv__(self, other) -> Value:
         return self * _as_value(other) ** -1
 
-    def __radd__(self, other) -> "Value":
+    def __radd__(self, other) -> Value:
         return self + other
 
-    def __rmul__(self, other) -> "Value":
+    def __rmul__(self, other) -> Value:
         return self * other
 
-    def __rsub__(self, other) -> "Value":
+    def __rsub__(self, other) -> Value:
         return _as_value(other) - self
 
-    def __rtruediv__(self, other) -> "Value":
+    def __rtruediv__(self, other) -> Value:
         return _as_value(other) / self
 
-    def __rpow__(self, base) -> "Value":
+    def __rpow__(self, base) -> Value:
         return _as_value(base) ** self
 
     # -- functions ------------------------------------------------------------------------------------------
-    def exp(self) -> "Value":
+    def exp(self) -> Value:
         """:math:`e^x`, whose derivative is itself."""
         out = Value(math.exp(self.data), (self,), "exp")
 
@@ -128,7 +128,7 @@ class Value:
         out._backward = _backward
         return out
 
-    def log(self) -> "Value":
+    def log(self) -> Value:
         """Natural logarithm, :math:`d \\log x / dx = 1/x`; requires ``x > 0``."""
         if self.data <= 0:
             raise ValueError(f"log is defined for positive values only, got {self.data}")
@@ -140,7 +140,7 @@ class Value:
         out._backward = _backward
         return out
 
-    def tanh(self) -> "Value":
+    def tanh(self) -> Value:
         """:math:`\\tanh x`, with :math:`d \\tanh x / dx = 1 - \\tanh^2 x`."""
         t = math.tanh(self.data)
         out = Value(t, (self,), "tanh")
@@ -151,7 +151,7 @@ class Value:
         out._backward = _backward
         return out
 
-    def sigmoid(self) -> "Value":
+    def sigmoid(self) -> Value:
         """:math:`\\sigma(x) = 1/(1+e^{-x})`, with :math:`\\sigma' = \\sigma (1 - \\sigma)`."""
         x = self.data
         s = 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
@@ -163,7 +163,7 @@ class Value:
         out._backward = _backward
         return out
 
-    def relu(self) -> "Value":
+    def relu(self) -> Value:
         """:math:`\\max(0, x)`; its derivative is 1 for ``x > 0`` and 0 otherwise (torch's convention at 0)."""
         out = Value(max(0.0, self.data), (self,), "relu")
 
@@ -174,7 +174,7 @@ class Value:
         return out
 
     # -- the backward pass ----------------------------------------------------------------------------------
-    def topological_order(self) -> list["Value"]:
+    def topological_order(self) -> list[Value]:
         """Every Value this one depends on (itself included), each after all of its inputs."""
         order: list[Value] = []
         seen: set[int] = set()

@@ -14,8 +14,8 @@ differentiation is ours.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -81,7 +81,7 @@ class Tensor:
         grad: :math:`\\partial L / \\partial\\,\\text{data}`, same shape, filled by :meth:`backward`.
     """
 
-    def __init__(self, data, _children: Iterable["Tensor"] = (), _op: str = ""):
+    def __init__(self, data, _children: Iterable[Tensor] = (), _op: str = ""):
         self.data = _as_data(data)
         self.grad = torch.zeros_like(self.data)
         self._backward: Callable[[], None] = lambda: None
@@ -104,7 +104,7 @@ class Tensor:
     def __repr__(self) -> str:
         return f"Tensor(shape={tuple(self.shape)}, dtype={self.dtype}, op={self._op!r})"
 
-    def _lift(self, other) -> "Tensor":
+    def _lift(self, other) -> Tensor:
         if isinstance(other, Tensor):
             if other.dtype != self.dtype:
                 raise TypeError(f"dtype mismatch: {self.dtype} and {other.dtype}; convert one of them first")
@@ -113,14 +113,14 @@ class Tensor:
             return other
         return Tensor(_as_data(other, like=self.data))
 
-    def _broadcast_shape(self, other: "Tensor", op: str) -> None:
+    def _broadcast_shape(self, other: Tensor, op: str) -> None:
         try:
             torch.broadcast_shapes(self.shape, other.shape)
         except RuntimeError as err:
             raise ValueError(f"{op}: shapes {tuple(self.shape)} and {tuple(other.shape)} do not broadcast") from err
 
     # -- elementwise binary operators (with broadcasting) ---------------------------------------------------
-    def __add__(self, other) -> "Tensor":
+    def __add__(self, other) -> Tensor:
         other = self._lift(other)
         self._broadcast_shape(other, "add")
         out = Tensor(self.data + other.data, (self, other), "+")
@@ -132,7 +132,7 @@ class Tensor:
         out._backward = _backward
         return out
 
-    def __mul__(self, other) -> "Tensor":
+    def __mul__(self, other) -> Tensor:
         other = self._lift(other)
         self._broadcast_shape(other, "mul")
         out = Tensor(self.data * other.data, (self, other), "*")
@@ -144,7 +144,7 @@ class Tensor:
         out._backward = _backward
         return out
 
-    def __pow__(self, exponent: float) -> "Tensor":
+    def __pow__(self, exponent: float) -> Tensor:
         if isinstance(exponent, bool) or not isinstance(exponent, Real):
             raise TypeError(f"exponent must be an int or float, got {type(exponent).__name__}")
         exponent = float(exponent)
@@ -156,29 +156,29 @@ class Tensor:
         out._backward = _backward
         return out
 
-    def __neg__(self) -> "Tensor":
+    def __neg__(self) -> Tensor:
         return self * -1.0
 
-    def __sub__(self, other) -> "Tensor":
+    def __sub__(self, other) -> Tensor:
         return self + (-self._lift(other))
 
-    def __truediv__(self, other) -> "Tensor":
+    def __truediv__(self, other) -> Tensor:
         return self * self._lift(other) ** -1
 
-    def __radd__(self, other) -> "Tensor":
+    def __radd__(self, other) -> Tensor:
         return self + other
 
-    def __rmul__(self, other) -> "Tensor":
+    def __rmul__(self, other) -> Tensor:
         return self * other
 
-    def __rsub__(self, other) -> "Tensor":
+    def __rsub__(self, other) -> Tensor:
         return self._lift(other) - self
 
-    def __rtruediv__(self, other) -> "Tensor":
+    def __rtruediv__(self, other) -> Tensor:
         return self._lift(other) / self
 
     # -- matrix product -------------------------------------------------------------------------------------
-    def __matmul__(self, other) -> "Tensor":
+    def __matmul__(self, other) -> Tensor:
         """Matrix product of 2-D tensors: (n, k) @ (k, m) -> (n, m)."""
         other = self._lift(other)
         if self.ndim != 2 or other.ndim != 2:
@@ -195,11 +195,11 @@ class Tensor:
         out._backward = _backward
         return out
 
-    def matmul(self, other) -> "Tensor":
+    def matmul(self, other) -> Tensor:
         return self @ other
 
     @property
-    def T(self) -> "Tensor":
+    def T(self) -> Tensor:
         """Transpose of a 2-D tensor."""
         if self.ndim != 2:
             raise ValueError(f"T: expected a 2-D tensor, got shape {tuple(self.shape)}")
@@ -221,7 +221,7 @@ class Tensor:
                 raise ValueError(f"dim {d} is out of range for a tensor of shape {tuple(self.shape)}")
         return tuple(d % max(self.ndim, 1) for d in dims)
 
-    def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> "Tensor":
+    def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
         """Sum over ``dim`` (all axes when None); the gradient copies the output gradient back along them."""
         dims = self._dims(dim)
         out = Tensor(self.data.sum(dim=dims, keepdim=keepdim) if dims else self.data.clone(), (self,), "sum")
@@ -236,7 +236,7 @@ class Tensor:
         out._backward = _backward
         return out
 
-    def mean(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> "Tensor":
+    def mean(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
         """Mean over ``dim``: the sum divided by the number of elements reduced."""
         dims = self._dims(dim)
         count = 1
@@ -245,7 +245,7 @@ class Tensor:
         return self.sum(dim=dim, keepdim=keepdim) * (1.0 / count)
 
     # -- elementwise functions: multiply the gradient by the derivative -------------------------------------
-    def _unary(self, value: torch.Tensor, derivative: torch.Tensor, op: str) -> "Tensor":
+    def _unary(self, value: torch.Tensor, derivative: torch.Tensor, op: str) -> Tensor:
         out = Tensor(value, (self,), op)
 
         def _backward():
@@ -254,28 +254,28 @@ class Tensor:
         out._backward = _backward
         return out
 
-    def exp(self) -> "Tensor":
+    def exp(self) -> Tensor:
         e = torch.exp(self.data)
         return self._unary(e, e, "exp")
 
-    def log(self) -> "Tensor":
+    def log(self) -> Tensor:
         if (self.data <= 0).any():
             raise ValueError("log is defined for positive values only")
         return self._unary(torch.log(self.data), 1.0 / self.data, "log")
 
-    def tanh(self) -> "Tensor":
+    def tanh(self) -> Tensor:
         t = torch.tanh(self.data)
         return self._unary(t, 1.0 - t * t, "tanh")
 
-    def sigmoid(self) -> "Tensor":
+    def sigmoid(self) -> Tensor:
         s = torch.sigmoid(self.data)
         return self._unary(s, s * (1.0 - s), "sigmoid")
 
-    def relu(self) -> "Tensor":
+    def relu(self) -> Tensor:
         return self._unary(torch.clamp(self.data, min=0), (self.data > 0).to(self.dtype), "relu")
 
     # -- the backward pass ----------------------------------------------------------------------------------
-    def topological_order(self) -> list["Tensor"]:
+    def topological_order(self) -> list[Tensor]:
         """Every Tensor this one depends on (itself included), each after all of its inputs."""
         order: list[Tensor] = []
         seen: set[int] = set()

@@ -22,7 +22,8 @@ __all__ = ["Case", "Exercise", "Mistake", "CHAPTER_DIRS", "get", "all_exercises"
            "CheckResult", "register_module", "extra_modules"]
 
 #: Folder under ``book/`` holding each chapter (its learner notebook is ``book/<dir>/exercises.ipynb``).
-CHAPTER_DIRS = {1: "ch1_history", 2: "ch2_perceptron", 3: "ch3_backprop", 4: "ch4_convnets"}
+CHAPTER_DIRS = {1: "ch1_history", 2: "ch2_perceptron", 3: "ch3_backprop", 4: "ch4_convnets", 5: "ch5_rnn",
+                6: "ch6_training", 7: "ch7_attention", 8: "ch8_milestones"}
 
 _REGISTRY: dict[str, Exercise] | None = None
 # Modules outside this package that also define EXERCISES (tests use this; the grader passes them to its sandbox).

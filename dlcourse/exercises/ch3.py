@@ -75,7 +75,7 @@ def _mlp_cases() -> list[Case]:
     cases = []
     for seed, (n, i, h, o) in enumerate([(4, 3, 5, 2), (1, 2, 3, 1), (6, 4, 4, 3)]):
         g = torch.Generator().manual_seed(100 + seed)
-        r = lambda *s: torch.randn(*s, generator=g, dtype=D)  # noqa: E731
+        r = lambda *s, g=g: torch.randn(*s, generator=g, dtype=D)  # noqa: E731
         cases.append(Case(args=(r(n, i), r(h, i), r(h), r(o, h), r(o), r(n, o)),
                           note=f"batch {n}, sizes {i}-{h}-{o}"))
     return cases

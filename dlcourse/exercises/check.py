@@ -11,8 +11,9 @@ sandbox; ``check`` is for learning, the grader is what counts.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from .compare import compare, to_plain
 from .spec import Exercise
@@ -64,7 +65,7 @@ def run_cases(ex: Exercise, entry: Callable, stop_on_error: bool = False) -> lis
     A ``NotImplementedError`` (the untouched stub) gives ``("stub", "")`` and stops.
     """
     out: list[tuple[str, Any]] = []
-    for i, case in enumerate(ex.cases()):
+    for _i, case in enumerate(ex.cases()):
         try:
             value = to_plain(ex.run(entry, case), "the answer")
         except NotImplementedError:

@@ -29,8 +29,9 @@ Rules the grader relies on:
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 __all__ = ["Case", "Mistake", "Exercise"]
 

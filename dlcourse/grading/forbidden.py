@@ -53,7 +53,8 @@ def _dotted(node: ast.AST, alias: dict[str, str]) -> str | None:
             parts.append(node.attr)
             node = node.value
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
-              and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and isinstance(node.args[1].value, str)):
+              and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant)
+              and isinstance(node.args[1].value, str)):
             parts.append(node.args[1].value)
             node = node.args[0]
         elif isinstance(node, ast.Name):

@@ -219,7 +219,7 @@ def grade_all(paths: list[str], chapter: int | None = None, jobs: int = 1, timeo
                 results[(i, ex_id)] = g
                 bar.update(1)
     grades = []
-    for i, (name, s, err, nbs) in enumerate(loaded):
+    for i, (name, _s, err, nbs) in enumerate(loaded):
         sg = SubmissionGrade(name, ", ".join(str(n) for n in nbs), error=err)
         sg.exercises = [results[(i, ex.id)] if (i, ex.id) in results else
                         ExerciseGrade(ex.id, ex.title, 0.0, float(ex.points), False, "missing",

@@ -148,7 +148,7 @@ def _install_tripwires(forbidden: tuple[str, ...], tripped: list) -> None:
         return tripwire
 
     wrappers = {i: make(o, n) for i, (o, n) in targets.items()}
-    for i, (o, n) in targets.items():
+    for i, (o, _n) in targets.items():
         if isinstance(o, type):
             try:
                 o.__init__ = wrappers[i]
@@ -281,8 +281,8 @@ def run_exercise(ex_id: str, source: str, timeout: float, memory: int = MEMORY_L
     ctx = _context()
     with tempfile.TemporaryDirectory(prefix="dlcourse-sandbox-") as workdir:
         start = time.monotonic()
-        p = ctx.Process(name=f"dlcourse-sandbox-{ex_id}", target=_child, args=(ex_id, source, workdir, memory, int(timeout) + 2, extra_modules(),
-                                                    tuple(forbidden)),
+        p = ctx.Process(name=f"dlcourse-sandbox-{ex_id}", target=_child,
+                        args=(ex_id, source, workdir, memory, int(timeout) + 2, extra_modules(), tuple(forbidden)),
                         daemon=True)
         p.start()
         p.join(timeout)

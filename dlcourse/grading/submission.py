@@ -70,7 +70,10 @@ def _strip_magics(text: str) -> str:
 
 
 def keep_definitions(code: str) -> tuple[list[ast.stmt], set[str]]:
-    """Parse one cell and keep its definitions: ``(statements, names they define)``; SyntaxError if it does not parse."""
+    """Parse one cell and keep its definitions: ``(statements, names they define)``.
+
+    Raises SyntaxError if it does not parse.
+    """
     tree = ast.parse(_strip_magics(code))
     kept = [n for n in tree.body if _keep(n)]
     names: set[str] = set()

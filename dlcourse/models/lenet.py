@@ -35,7 +35,7 @@ def init_weights(model: nn.Module, act: str) -> None:
     """He (Kaiming) initialisation for ReLU networks, Glorot (Xavier) for tanh ones, zero biases (Chapter 6
     explains why); without it a four-layer ReLU net barely moves in its first epochs."""
     for m in model.modules():
-        if hasattr(m, "weight") and isinstance(getattr(m, "weight"), nn.Parameter) and m.weight.ndim > 1:
+        if hasattr(m, "weight") and isinstance(m.weight, nn.Parameter) and m.weight.ndim > 1:
             if act == "relu":
                 nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")
             else:

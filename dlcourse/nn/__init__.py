@@ -5,9 +5,9 @@ Each concept lives in its own module; this file only re-exports the public class
 """
 from . import functional  # noqa: F401
 from .conv import Conv2d, col2im, conv2d, conv2d_loop, im2col
+from .perceptron import Adaline, McCullochPitts, Perceptron
 from .pooling import AvgPool2d, MaxPool2d, avg_pool2d, max_pool2d
 from .separable import DepthwiseSeparableConv2d
-from .perceptron import Adaline, McCullochPitts, Perceptron
 
 __all__: list[str] = []
 __all__ += ["Adaline", "McCullochPitts", "Perceptron"]

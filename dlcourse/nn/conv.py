@@ -25,7 +25,8 @@ import math
 import torch
 from torch import nn
 
-__all__ = ["conv2d_output_size", "conv2d_loop", "im2col", "col2im", "Conv2dFunction", "DepthwiseConv2dFunction", "conv2d", "Conv2d"]
+__all__ = ["conv2d_output_size", "conv2d_loop", "im2col", "col2im", "Conv2dFunction", "DepthwiseConv2dFunction",
+           "conv2d", "Conv2d"]
 
 IntPair = int | tuple[int, int]
 

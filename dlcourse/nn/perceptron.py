@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+
 import torch
 from torch import nn
 
@@ -307,7 +308,8 @@ def delta_rule_update(weight: torch.Tensor, bias: torch.Tensor, x: torch.Tensor,
     """One delta-rule (LMS) step on a batch (book: section ``ch2-delta-rule``).
 
     .. math:: o = x w^\\top + b,\\quad e = y - o,\\quad
-              w \\leftarrow w + \\frac{\\eta}{N} e^\\top x,\\quad b \\leftarrow b + \\frac{\\eta}{N} \\textstyle\\sum_n e_n.
+              w \\leftarrow w + \\frac{\\eta}{N} e^\\top x,\\quad
+              b \\leftarrow b + \\frac{\\eta}{N} \\textstyle\\sum_n e_n.
 
     Equal to one ``torch.optim.SGD(lr)`` step on ``0.5 * F.mse_loss(o, y)``. Unlike the perceptron rule it
     updates on *every* example, correctly classified or not, in proportion to the error.

@@ -25,7 +25,8 @@ from torch import nn
 
 from .conv import _pad, _pair, conv2d_output_size
 
-__all__ = ["pool_windows", "MaxPool2dFunction", "max_pool2d", "max_pool2d_backward", "avg_pool2d", "MaxPool2d", "AvgPool2d"]
+__all__ = ["pool_windows", "MaxPool2dFunction", "max_pool2d", "max_pool2d_backward", "avg_pool2d", "MaxPool2d",
+           "AvgPool2d"]
 
 
 def _args(x, kernel_size, stride, padding, dilation=1):
