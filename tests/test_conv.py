@@ -5,8 +5,9 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlcourse.nn import Conv2d, col2im, conv2d, conv2d_loop, im2col
+from dlcourse.nn import Conv2d
 from dlcourse.nn.conv import conv2d_output_size
+from dlcourse.nn.functional import col2im, conv2d, conv2d_loop, im2col
 
 DT = torch.float64
 

@@ -5,7 +5,8 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlcourse.nn import AvgPool2d, MaxPool2d, avg_pool2d, max_pool2d
+from dlcourse.nn import AvgPool2d, MaxPool2d
+from dlcourse.nn.functional import avg_pool2d, max_pool2d
 
 DT = torch.float64
 

@@ -25,21 +25,10 @@ import math
 import torch
 from torch import nn
 
+from ._utils import IntPair, _pad, _pair
+
 __all__ = ["conv2d_output_size", "conv2d_loop", "im2col", "col2im", "Conv2dFunction", "DepthwiseConv2dFunction",
            "conv2d", "Conv2d"]
-
-IntPair = int | tuple[int, int]
-
-
-def _pair(value: IntPair, name: str, minimum: int) -> tuple[int, int]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = (value, value)
-    if (not isinstance(value, (tuple, list)) or len(value) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
-        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
-    if min(value) < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {tuple(value)}")
-    return int(value[0]), int(value[1])
 
 
 def conv2d_output_size(size: IntPair, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
@@ -85,16 +74,6 @@ def _check(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, gro
                          f"{weight.shape[1]} x groups({groups}) = {weight.shape[1] * groups}")
     if bias is not None and (bias.ndim != 1 or bias.shape[0] != C_out):
         raise ValueError(f"bias must have shape ({C_out},), got {tuple(bias.shape)}")
-
-
-def _pad(x: torch.Tensor, p: tuple[int, int], value: float = 0.0) -> torch.Tensor:
-    """Surround the last two dimensions with ``p`` rows/columns of ``value``."""
-    if p == (0, 0):
-        return x
-    N, C, H, W = x.shape
-    out = x.new_full((N, C, H + 2 * p[0], W + 2 * p[1]), value)
-    out[:, :, p[0]:p[0] + H, p[1]:p[1] + W] = x
-    return out
 
 
 def conv2d_loop(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, stride: IntPair = 1,

@@ -23,7 +23,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .conv import _pad, _pair, conv2d_output_size
+from ._utils import _pad, _pair
+from .conv import conv2d_output_size
 
 __all__ = ["pool_windows", "MaxPool2dFunction", "max_pool2d", "max_pool2d_backward", "avg_pool2d", "MaxPool2d",
            "AvgPool2d"]
