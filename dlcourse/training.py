@@ -274,7 +274,7 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
         device: torch.device | str | None = None, generator: torch.Generator | None = None,
         progress: bool = True, desc: str = "training", batch_fn: BatchFn | None = None,
         step_fn: StepFn | None = None, clip_grad_norm: float | None = None, accumulate: int = 1,
-        amp: bool = False, callbacks: Sequence[Callback] = ()) -> History:
+        amp: bool = False, callbacks: Sequence[Callback] = (), max_steps: int | None = None) -> History:
     """Train ``model`` for ``epochs`` passes over ``train`` and return its :class:`History`.
 
     Args:
@@ -304,6 +304,8 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
         accumulate: sum the gradients of this many batches before each optimizer step.
         amp: mixed precision on CUDA (autocast to float16, dynamic loss scaling); a warning elsewhere.
         callbacks: :class:`Callback` objects, e.g. :class:`EarlyStopping`.
+        max_steps: stop after this many optimizer steps (batches with ``step_fn``), even mid-epoch; the partial
+            epoch is recorded. ``epochs`` still bounds the run.
 
     Returns:
         A :class:`History` with per-epoch ``train_loss`` (or ``train_<name>``), metrics, ``seconds`` and
@@ -313,6 +315,8 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if scheduler_interval not in ("batch", "epoch"):
         raise ValueError(f"scheduler_interval must be 'batch' or 'epoch', got {scheduler_interval!r}")
+    if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 1):
+        raise ValueError(f"max_steps must be a positive int or None, got {max_steps!r}")
     if not isinstance(accumulate, int) or accumulate < 1:
         raise ValueError(f"accumulate must be a positive int, got {accumulate!r}")
     if clip_grad_norm is not None and not clip_grad_norm > 0:
@@ -343,9 +347,13 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
     history = History()
     for cb in callbacks:
         cb.on_train_begin(model, history)
-    bar = tqdm(total=epochs * len(loader), desc=desc, disable=not progress, mininterval=0.5, leave=False)
+    total_batches = epochs * len(loader) if max_steps is None else min(epochs * len(loader), max_steps * accumulate)
+    steps_done = 0
+    bar = tqdm(total=total_batches, desc=desc, disable=not progress, mininterval=0.5, leave=False)
 
     def optimizer_step() -> None:
+        nonlocal steps_done
+        steps_done += 1
         if clip_grad_norm is not None:
             if scaler is not None:
                 scaler.unscale_(optimizer)
@@ -372,6 +380,7 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
                     logged = {k: float(v) for k, v in step_fn(model, batch, optimizer).items()}
                     _check_finite(logged, epoch)
                     n = _batch_len(batch)
+                    steps_done += 1
                     if scheduler is not None and scheduler_interval == "batch":
                         scheduler.step()
                 else:
@@ -400,6 +409,8 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
                 count += n
                 bar.update(1)
                 bar.set_postfix(epoch=epoch, loss=f"{first:.4f}", refresh=False)
+                if max_steps is not None and steps_done >= max_steps:
+                    break
             if scheduler is not None and scheduler_interval == "epoch":
                 scheduler.step()
             record: dict[str, float] = {"epoch": epoch}
@@ -411,7 +422,7 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
             record["seconds"] = time.perf_counter() - start
             history.epochs.append(record)
             stop = [bool(cb.on_epoch_end(model, history)) for cb in callbacks]
-            if any(stop):
+            if any(stop) or (max_steps is not None and steps_done >= max_steps):
                 break
     finally:
         bar.close()
