@@ -328,9 +328,9 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
         device: torch.device | str | None = None, generator: torch.Generator | None = None,
         progress: bool = True, desc: str = "training", batch_fn: BatchFn | None = None,
         step_fn: StepFn | None = None, clip_grad_norm: float | None = None, accumulate: int = 1,
-        amp: bool = False, callbacks: Sequence[Callback] = (), seed: int | None = None,
-        checkpoint_dir: str | os.PathLike | None = None, checkpoint_every: int | None = None,
-        resume: bool = False) -> History:
+        amp: bool = False, callbacks: Sequence[Callback] = (), max_steps: int | None = None,
+        seed: int | None = None, checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_every: int | None = None, resume: bool = False) -> History:
     """Train ``model`` for ``epochs`` passes over ``train`` and return its :class:`History`.
 
     Args:
@@ -360,6 +360,8 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
         accumulate: sum the gradients of this many batches before each optimizer step.
         amp: mixed precision on CUDA (autocast to float16, dynamic loss scaling); a warning elsewhere.
         callbacks: :class:`Callback` objects, e.g. :class:`EarlyStopping`.
+        max_steps: stop after this many optimizer steps (batches with ``step_fn``), even mid-epoch; the partial
+            epoch is recorded. ``epochs`` still bounds the run.
         seed: fix the data order of every epoch by ``(seed, epoch)`` (see :class:`SeededBatches`) instead of
             ``generator``; needed to resume mid-epoch and to train on several processes.
         checkpoint_dir: folder of ``checkpoint.pt``, written every ``checkpoint_every`` optimizer steps and at the
@@ -376,6 +378,8 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if scheduler_interval not in ("batch", "epoch"):
         raise ValueError(f"scheduler_interval must be 'batch' or 'epoch', got {scheduler_interval!r}")
+    if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 1):
+        raise ValueError(f"max_steps must be a positive int or None, got {max_steps!r}")
     if not isinstance(accumulate, int) or accumulate < 1:
         raise ValueError(f"accumulate must be a positive int, got {accumulate!r}")
     if clip_grad_norm is not None and not clip_grad_norm > 0:
@@ -427,8 +431,10 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
     for cb in callbacks:
         cb.on_train_begin(model, history)
     main = world.rank == 0
-    bar = tqdm(total=(epochs - first_epoch + 1) * len(loader) - skip, desc=desc, disable=not (progress and main),
-               mininterval=0.5, leave=False)
+    total_batches = (epochs - first_epoch + 1) * len(loader) - skip
+    if max_steps is not None:
+        total_batches = min(total_batches, max(max_steps - step, 0) * accumulate)
+    bar = tqdm(total=total_batches, desc=desc, disable=not (progress and main), mininterval=0.5, leave=False)
 
     def save(epoch: int, batch: int, totals: dict, count: int, sums: dict, start: float) -> None:
         if checkpoint is not None and main:
@@ -509,6 +515,8 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
                         save(epoch, index + 1, totals, count, sums, start)
                     for cb in callbacks:
                         cb.on_step_end(model, history, step)
+                if max_steps is not None and step >= max_steps:
+                    break
             skip = 0
             if scheduler is not None and scheduler_interval == "epoch":
                 scheduler.step()
@@ -523,7 +531,7 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
             record["seconds"] = time.perf_counter() - start
             history.epochs.append(record)
             stop = [bool(cb.on_epoch_end(model, history)) for cb in callbacks]
-            if any(stop):
+            if any(stop) or (max_steps is not None and step >= max_steps):
                 break
     finally:
         bar.close()
