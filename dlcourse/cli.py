@@ -23,6 +23,7 @@ def _grade(args: argparse.Namespace) -> int:
     from .grading import GradingError, check_out_dir, grade_all, write_gradebook
     from .grading.gradebook import OutDirError
     from .grading.grader import parse_chapters
+    from .grading.sandbox import sandbox_mode
 
     if args.jobs < 1:
         print("dlcourse grade: -j must be at least 1", file=sys.stderr)
@@ -33,7 +34,7 @@ def _grade(args: argparse.Namespace) -> int:
         check_out_dir(args.out, force=args.force, inputs=args.submissions)
         grades, exs, errors = grade_all(args.submissions, chapter=chapters, jobs=args.jobs,
                                         timeout=args.timeout, progress=not args.quiet,
-                                        wall_timeout=args.wall_timeout)
+                                        wall_timeout=args.wall_timeout, sandbox=args.sandbox)
     except (GradingError, OutDirError) as err:
         print(f"dlcourse grade: {err}", file=sys.stderr)
         return 2
@@ -45,8 +46,7 @@ def _grade(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     try:
-        csv_path = write_gradebook(grades, [ex.id for ex in exs], {ex.id: float(ex.points) for ex in exs}, args.out,
-                                   extra={"mode": "process"})
+        csv_path = write_gradebook(grades, [ex.id for ex in exs], {ex.id: float(ex.points) for ex in exs}, args.out)
     except OSError as err:
         print(f"dlcourse grade: cannot write to {args.out}: {err}", file=sys.stderr)
         return 2
@@ -54,9 +54,10 @@ def _grade(args: argparse.Namespace) -> int:
     if not args.quiet:
         for g in sorted(grades, key=lambda g: g.name):
             print(f"{g.name}: {g.total:g}/{max_total:g}" + (f"  ({g.error[:200]})" if g.error else ""))
+    mode, why = sandbox_mode(args.sandbox)
     print(f"graded {len(graded)} submission(s) x {len(exs)} exercise(s) in {time.monotonic() - start:.1f} s "
-          f"(chapters {','.join(str(c) for c in sorted({ex.chapter for ex in exs}))}; sandbox mode: process); "
-          f"gradebook: {csv_path}")
+          f"(chapters {','.join(str(c) for c in sorted({ex.chapter for ex in exs}))}; sandbox mode: {mode}"
+          + ("" if mode == "namespaces" else f", {why}") + f"); gradebook: {csv_path}")
     return 0
 
 
@@ -92,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--wall-timeout", type=float, default=None, metavar="S", help="wall-clock seconds per exercise "
                    "behind the CPU limit (default: 3 x the CPU limit + 10)")
     g.add_argument("--force", action="store_true", help="replace the gradebook already in --out as a whole")
+    g.add_argument("--sandbox", choices=("auto", "namespaces", "process"), default="auto", help="namespaces: "
+                   "each exercise in its own Linux user, mount, PID and network namespaces; process: the process "
+                   "sandbox only; auto (default): namespaces where this machine allows them")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no per-submission lines")
     g.set_defaults(func=_grade)
     e = sub.add_parser("exercises", help="(re)generate the learner notebooks from the exercise masters")

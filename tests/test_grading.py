@@ -199,7 +199,9 @@ def hostile_run(tmp_path_factory):
     (subs / "not_json.ipynb").write_text("this is not { json")
     (subs / "not_notebook.ipynb").write_text('{"hello": "world"}')
     out = d / "out"
-    rc = cli.main(["grade", str(subs), "--out", str(out), "-j", "2", "--chapter", "99", "--timeout", "4", "-q"])
+    # the process sandbox here (tests/test_grading_hostile.py grades its set in namespaces where available)
+    rc = cli.main(["grade", str(subs), "--out", str(out), "-j", "2", "--chapter", "99", "--timeout", "4", "-q",
+                   "--sandbox", "process"])
     return rc, out
 
 
@@ -230,6 +232,7 @@ def test_gradebook_content(hostile_run):
     doc = read_json(out, "good")
     assert doc["total"] == 2 and doc["max_total"] == 2 and doc["error"] is None
     assert set(doc["exercises"][0]) == {"id", "title", "points", "max_points", "passed", "status", "feedback"}
+    assert doc["mode"] == "process" and doc["notes"] == []
     assert "not valid JSON" in read_json(out, "not_json")["error"]
     assert "not a Jupyter notebook" in read_json(out, "not_notebook")["error"]
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left behind

@@ -32,7 +32,7 @@ from dlcourse.exercises.check import Outcome, Status, _mistake_outputs, expected
 from dlcourse.exercises.spec import Exercise
 
 from .forbidden import find_forbidden
-from .sandbox import MEMORY_LIMIT, Failure, run_exercise
+from .sandbox import MEMORY_LIMIT, Failure, run_exercise, sandbox_mode
 from .submission import Submission, SubmissionError, load_submission
 
 __all__ = ["ExerciseGrade", "SubmissionGrade", "GradeStatus", "GradingError", "grade_submission", "grade_all",
@@ -90,6 +90,7 @@ class SubmissionGrade:
     exercises: list[ExerciseGrade] = field(default_factory=list)
     error: str | None = None
     notes: list[str] = field(default_factory=list)   # e.g. checks of exercises outside the graded set
+    mode: str = "process"                            # the sandbox that ran it: "namespaces" or "process"
 
     @property
     def total(self) -> float:
@@ -97,7 +98,8 @@ class SubmissionGrade:
 
     def to_json(self, max_total: float) -> dict:
         return {"submission": self.name, "path": self.path, "total": self.total, "max_total": max_total,
-                "error": self.error, "notes": list(self.notes), "exercises": [asdict(g) for g in self.exercises]}
+                "error": self.error, "notes": list(self.notes), "mode": self.mode,
+                "exercises": [asdict(g) for g in self.exercises]}
 
 
 # ---------------------------------------------------------------- finding submissions and naming them
@@ -254,7 +256,7 @@ def static_uses(sub: Submission, ex: Exercise) -> list[str]:
 
 def grade_submission(sub: Submission, ex: Exercise, timeout: float | None = None,
                      check_forbidden: bool = True, uses: list[str] | None = None,
-                     wall_timeout: float | None = None) -> ExerciseGrade:
+                     wall_timeout: float | None = None, isolate: bool = False) -> ExerciseGrade:
     """Grade one exercise of one submission (see the module docstring for the order of decisions).
 
     ``uses``: the result of :func:`static_uses`, computed beforehand in the main thread (computed here if None).
@@ -278,7 +280,8 @@ def grade_submission(sub: Submission, ex: Exercise, timeout: float | None = None
             return grade(GradeStatus.FORBIDDEN, "uses what this exercise asks you to build yourself, so it earns "
                          "no points: " + "; ".join(uses[:10]))
     forbidden = tuple(ex.forbidden) if check_forbidden else ()
-    res = run_exercise(ex.id, sub.source, timeout or ex.timeout, forbidden=forbidden, wall_timeout=wall_timeout)
+    res = run_exercise(ex.id, sub.source, timeout or ex.timeout, forbidden=forbidden, wall_timeout=wall_timeout,
+                       isolate=isolate)
     notes = ""
     if res.def_errors:
         notes = "\nWhile defining your code: " + "; ".join(res.def_errors[:3])
@@ -316,14 +319,20 @@ def _contained(what: str, err: BaseException) -> str:
 
 def grade_all(paths: list[str], chapter: list[int] | int | str | None = None, jobs: int = 1,
               timeout: float | None = None, progress: bool = True, skip_forbidden: tuple[str, ...] = (),
-              wall_timeout: float | None = None) -> tuple[list[SubmissionGrade], list[Exercise], list[str]]:
+              wall_timeout: float | None = None, sandbox: str = "auto"
+              ) -> tuple[list[SubmissionGrade], list[Exercise], list[str]]:
     """Grade every submission under ``paths``: ``(grades, exercises graded, error messages)``.
 
     ``chapter``: the chapters to grade (``"1,2"``, ``[1, 2]``, ``2``); None infers them (see
     :func:`select_exercises`, which raises :class:`GradingError` before anything runs when it cannot).
     ``skip_forbidden``: ids of exercises whose forbidden-use check is off (the tests use it for answers that
-    can only import the reference).
+    can only import the reference). ``sandbox``: ``"auto"``, ``"namespaces"`` or ``"process"`` (see
+    :func:`~dlcourse.grading.sandbox.sandbox_mode`); the mode that ran is in every ``SubmissionGrade.mode``.
     """
+    try:
+        mode, _why = sandbox_mode(sandbox)
+    except (RuntimeError, ValueError) as err:
+        raise GradingError(str(err)) from None
     found, errors = find_submissions(paths)
     loaded: list[tuple[str, Submission | None, str | None, list[Path]]] = []
     for name, nbs in found:  # main thread: reading, JSON, parsing, unparsing; each contained
@@ -363,7 +372,8 @@ def grade_all(paths: list[str], chapter: list[int] | int | str | None = None, jo
     def work(task):
         i, s, ex, uses = task
         try:
-            return i, ex.id, grade_submission(s, ex, timeout, ex.id not in skip_forbidden, uses, wall_timeout)
+            return i, ex.id, grade_submission(s, ex, timeout, ex.id not in skip_forbidden, uses, wall_timeout,
+                                              mode == "namespaces")
         except Exception as err:  # noqa: BLE001 - never stop the run for one exercise
             return i, ex.id, ExerciseGrade(ex.id, ex.title, 0.0, float(ex.points), False, GradeStatus.CRASHED,
                                            _contained("the grader could not grade this exercise", err))
@@ -377,7 +387,7 @@ def grade_all(paths: list[str], chapter: list[int] | int | str | None = None, jo
                 bar.update(1)
     grades = []
     for i, (name, s, err, nbs) in enumerate(loaded):
-        sg = SubmissionGrade(name, ", ".join(str(n) for n in nbs), error=err)
+        sg = SubmissionGrade(name, ", ".join(str(n) for n in nbs), error=err, mode=mode)
         sg.exercises = [results[(i, ex.id)] if (i, ex.id) in results else
                         ExerciseGrade(ex.id, ex.title, 0.0, float(ex.points), False, GradeStatus.MISSING,
                                       err or "not graded") for ex in exs]

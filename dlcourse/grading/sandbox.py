@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["SandboxResult", "Failure", "run_exercise", "wall_limit", "OUTPUT_LIMIT", "MEMORY_LIMIT",
+__all__ = ["SandboxResult", "Failure", "run_exercise", "sandbox_mode", "wall_limit", "OUTPUT_LIMIT", "MEMORY_LIMIT",
            "RESULT_LIMIT", "MESSAGE_LIMIT"]
 
 OUTPUT_LIMIT = 1 << 20          # bytes of stdout+stderr a submission may print per exercise
@@ -38,6 +38,7 @@ MESSAGE_LIMIT = 2000            # characters kept of each message (an exception'
 MEMORY_LIMIT = 2 << 30          # bytes of address space the submission may add on top of torch itself
 _FILE_LIMIT = 16 << 20          # the largest file the child may write
 _CPU_SLACK = 1.0                # CPU seconds for the child's own setup (tripwires), on top of the time limit
+TMP_LIMIT = 64 << 20            # bytes of the private /tmp in the namespace sandbox
 SUBMISSION_FILENAME = "<submission>"
 
 
@@ -225,7 +226,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _child(ex_id: str, source: str, out_conn, res_conn, memory: int, cpu_seconds: float, extra: tuple,
-           forbidden: tuple) -> None:
+           forbidden: tuple, isolate: bool = False) -> None:
     import resource
 
     os.setsid()
@@ -275,22 +276,27 @@ def _child(ex_id: str, source: str, out_conn, res_conn, memory: int, cpu_seconds
     module = types.ModuleType("__submission__")
     sys.modules["__submission__"] = module
     ns: dict = module.__dict__
-    t1 = time.monotonic()
     def_errors = []
     exit_kind = exit_reason = None
     outcomes: list = []
+    if isolate:  # from here on, the submission's code runs in namespaces (PID 1 of its own PID namespace)
+        from . import isolation
+
+        try:
+            isolation.enter(TMP_LIMIT)
+        except OSError as err:
+            exit_kind, exit_reason = Failure.CRASH, f"could not be run: the namespace sandbox failed ({err})"
+    t1 = time.monotonic()
     try:
-        for node in ast.parse(source).body:
-            try:
-                code = compile(ast.Module(body=[node], type_ignores=[]), SUBMISSION_FILENAME, "exec")
-                exec(code, ns)
-            except (Exception, ForbiddenCall) as err:  # noqa: BLE001 - RecursionError and MemoryError included
-                def_errors.append(_cap(f"line {node.lineno}: {type(err).__name__}: {err}", 300))
-        entry = ns.get(ex.entry)
-        if entry is None:
-            outcomes = [(Outcome.MISSING, "")]
-        else:
-            outcomes = run_cases(ex, entry)
+        if exit_reason is None:
+            for node in ast.parse(source).body:
+                try:
+                    code = compile(ast.Module(body=[node], type_ignores=[]), SUBMISSION_FILENAME, "exec")
+                    exec(code, ns)
+                except (Exception, ForbiddenCall) as err:  # noqa: BLE001 - RecursionError, MemoryError included
+                    def_errors.append(_cap(f"line {node.lineno}: {type(err).__name__}: {err}", 300))
+            entry = ns.get(ex.entry)
+            outcomes = [(Outcome.MISSING, "")] if entry is None else run_cases(ex, entry)
     except ForbiddenCall as err:
         outcomes = outcomes + [(Outcome.ERROR, f"raised ForbiddenCall: {err}")]
     except SystemExit as err:
@@ -313,7 +319,8 @@ def _child(ex_id: str, source: str, out_conn, res_conn, memory: int, cpu_seconds
                 "messages": [_cap(v) if k != Outcome.OK else "" for k, v in outcomes],
                 "tripped": sorted(set(tripped))[:20], "def_errors": def_errors[:3],
                 "exit": exit_reason, "exit_kind": str(exit_kind) if exit_kind else None,
-                "times": [t1 - t0, time.monotonic() - t1], "cpu": usage.ru_utime + usage.ru_stime}
+                "times": [t1 - t0, time.monotonic() - t1], "cpu": usage.ru_utime + usage.ru_stime,
+                "mode": "namespaces" if isolate else "process"}
         _write_all(res_fd, encode_result(values, meta))
         os.close(res_fd)
     except BaseException:  # noqa: BLE001
@@ -322,6 +329,58 @@ def _child(ex_id: str, source: str, out_conn, res_conn, memory: int, cpu_seconds
 
 
 # ------------------------------------------------------------------ parent side
+_MODE: tuple[str, str] | None = None
+
+
+def _probe(conn) -> None:
+    """In a fresh sandbox child: enter the namespaces and check that /dev/shm is read-only; report in words."""
+    from . import isolation
+
+    try:
+        isolation.enter(1 << 20)
+        try:
+            with open("/dev/shm/dlcourse-probe", "w"):
+                pass
+            msg = "/dev/shm stayed writable"
+        except OSError:
+            msg = "ok"
+    except OSError as err:
+        msg = str(err)
+    try:
+        conn.send_bytes(msg.encode()[:500])
+    finally:
+        os._exit(0)
+
+
+def sandbox_mode(requested: str = "auto") -> tuple[str, str]:
+    """``(mode, reason)``: ``"namespaces"`` where this machine lets the sandbox use them, else ``"process"``.
+
+    ``requested``: ``"auto"`` (probe once per process), ``"namespaces"`` (``RuntimeError`` if unavailable) or
+    ``"process"`` (the process sandbox only).
+    """
+    global _MODE
+    if requested == "process":
+        return "process", "asked for"
+    if requested not in ("auto", "namespaces"):
+        raise ValueError(f"sandbox mode must be auto, namespaces or process, got {requested!r}")
+    if _MODE is None:
+        if not sys.platform.startswith("linux"):
+            _MODE = ("process", "not Linux")
+        else:
+            ctx = _context()
+            r, w = ctx.Pipe(duplex=False)
+            p = ctx.Process(name="dlcourse-sandbox-probe", target=_probe, args=(w,), daemon=True)
+            p.start()
+            w.close()
+            msg = r.recv_bytes().decode(errors="replace") if r.poll(60) else "the probe did not answer"
+            r.close()
+            p.join(5)
+            _MODE = ("namespaces", "available") if msg == "ok" else ("process", f"namespaces unavailable: {msg}")
+    if requested == "namespaces" and _MODE[0] != "namespaces":
+        raise RuntimeError(f"the namespace sandbox is not available here ({_MODE[1]})")
+    return _MODE
+
+
 def _pump(p, caps: dict[int, int], wall: float) -> tuple[dict[int, bytearray], int | None, bool]:
     """Read the pipes ``caps`` (fd -> byte cap) until the child exits, the wall limit passes or a cap is passed.
 
@@ -391,12 +450,14 @@ def _str_list(x, n: int = 20) -> list[str]:
 
 
 def run_exercise(ex_id: str, source: str, timeout: float, memory: int = MEMORY_LIMIT,
-                 forbidden: tuple[str, ...] = (), wall_timeout: float | None = None) -> SandboxResult:
+                 forbidden: tuple[str, ...] = (), wall_timeout: float | None = None,
+                 isolate: bool = False) -> SandboxResult:
     """Run exercise ``ex_id`` on the submission's kept ``source`` in a sandboxed child process.
 
     ``timeout``: CPU seconds (the primary limit); ``wall_timeout``: the wall-clock limit behind it (default
     :func:`wall_limit`). ``forbidden``: dotted names whose use (while the submission's code is on the stack)
-    trips a wire.
+    trips a wire. ``isolate``: run the submission in Linux namespaces (:mod:`.isolation`; see
+    :func:`sandbox_mode`).
     """
     from dlcourse.exercises import extra_modules
 
@@ -406,7 +467,8 @@ def run_exercise(ex_id: str, source: str, timeout: float, memory: int = MEMORY_L
     res_r, res_w = ctx.Pipe(duplex=False)
     start = time.monotonic()
     p = ctx.Process(name=f"dlcourse-sandbox-{ex_id}", target=_child,
-                    args=(ex_id, source, out_w, res_w, memory, float(timeout), extra_modules(), tuple(forbidden)),
+                    args=(ex_id, source, out_w, res_w, memory, float(timeout), extra_modules(), tuple(forbidden),
+                          isolate),
                     daemon=True)
     try:
         p.start()
