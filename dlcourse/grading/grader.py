@@ -31,6 +31,7 @@ from dlcourse import exercises as registry
 from dlcourse.exercises.check import Outcome, Status, _mistake_outputs, expected_outputs, judge
 from dlcourse.exercises.spec import Exercise
 
+from .dispatch import forbidden_ops
 from .forbidden import find_forbidden
 from .sandbox import MEMORY_LIMIT, Failure, run_exercise, sandbox_mode
 from .submission import Submission, SubmissionError, load_submission
@@ -280,8 +281,9 @@ def grade_submission(sub: Submission, ex: Exercise, timeout: float | None = None
             return grade(GradeStatus.FORBIDDEN, "uses what this exercise asks you to build yourself, so it earns "
                          "no points: " + "; ".join(uses[:10]))
     forbidden = tuple(ex.forbidden) if check_forbidden else ()
+    ops = forbidden_ops(forbidden, tuple(getattr(ex, "forbidden_ops", ()))) if check_forbidden else ()
     res = run_exercise(ex.id, sub.source, timeout or ex.timeout, forbidden=forbidden, wall_timeout=wall_timeout,
-                       isolate=isolate)
+                       isolate=isolate, ops=ops)
     notes = ""
     if res.def_errors:
         notes = "\nWhile defining your code: " + "; ".join(res.def_errors[:3])

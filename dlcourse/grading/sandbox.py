@@ -141,9 +141,11 @@ def _install_tripwires(forbidden: tuple[str, ...], tripped: list) -> None:
         if obj is None:
             continue
         objs = [(obj, name)]
-        if inspect.ismodule(obj):
-            objs = [(v, f"{name}.{k}") for k, v in vars(obj).items()
-                    if not k.startswith("_") and callable(v) and getattr(v, "__module__", "") == obj.__name__]
+        if inspect.ismodule(obj):  # the package and every loaded submodule (a built name reaches those too)
+            mods = [m for n, m in list(sys.modules.items())
+                    if m is not None and (n == obj.__name__ or n.startswith(obj.__name__ + "."))]
+            objs = [(v, f"{m.__name__}.{k}") for m in mods for k, v in vars(m).items()
+                    if not k.startswith("_") and callable(v) and getattr(v, "__module__", "") == m.__name__]
         for o, n in objs:
             targets[id(o)] = (o, n)
         parts = name.split(".")
@@ -225,8 +227,19 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[n:]
 
 
+def _wire(orig, label: str, tripped: list):
+    """A callable that raises :class:`ForbiddenCall` when the submission's code calls it, else calls ``orig``."""
+    def tripwire(*a, **k):
+        if _submission_on_stack():
+            tripped.append(label)
+            raise ForbiddenCall(f"uses {label}, which this exercise forbids")
+        return orig(*a, **k)
+    tripwire.__name__ = getattr(orig, "__name__", "tripwire")
+    return tripwire
+
+
 def _child(ex_id: str, source: str, out_conn, res_conn, memory: int, cpu_seconds: float, extra: tuple,
-           forbidden: tuple, isolate: bool = False) -> None:
+           forbidden: tuple, isolate: bool = False, ops: tuple = ()) -> None:
     import resource
 
     os.setsid()
@@ -286,6 +299,16 @@ def _child(ex_id: str, source: str, out_conn, res_conn, memory: int, cpu_seconds
             isolation.enter(TMP_LIMIT)
         except OSError as err:
             exit_kind, exit_reason = Failure.CRASH, f"could not be run: the namespace sandbox failed ({err})"
+    guard = None
+    if ops and exit_reason is None:  # forbidden aten operators, seen at the dispatcher (see .dispatch)
+        from .dispatch import ForbiddenOps, install_tamper_wires
+
+        def hit(label: str) -> None:
+            tripped.append(label)
+            raise ForbiddenCall(f"uses {label}, which this exercise forbids")
+
+        install_tamper_wires(lambda orig, name: _wire(orig, f"{name} (switches off the grader's check)", tripped))
+        guard = ForbiddenOps(tuple(ops), _submission_on_stack, hit).__enter__()
     t1 = time.monotonic()
     try:
         if exit_reason is None:
@@ -307,6 +330,13 @@ def _child(ex_id: str, source: str, out_conn, res_conn, memory: int, cpu_seconds
         exit_kind, exit_reason = Failure.MEMORY, "ran out of memory (MemoryError)"
     except BaseException as err:  # noqa: BLE001
         exit_kind, exit_reason = Failure.CRASH, f"raised {type(err).__name__}: {_cap(err, 500)}"
+    if guard is not None:
+        try:
+            problem = guard.tampered()
+        except BaseException as err:  # noqa: BLE001
+            problem = f"the check failed: {type(err).__name__}"
+        if problem:
+            tripped.append(f"switching off the grader's dispatcher check ({problem})")
     try:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -451,13 +481,13 @@ def _str_list(x, n: int = 20) -> list[str]:
 
 def run_exercise(ex_id: str, source: str, timeout: float, memory: int = MEMORY_LIMIT,
                  forbidden: tuple[str, ...] = (), wall_timeout: float | None = None,
-                 isolate: bool = False) -> SandboxResult:
+                 isolate: bool = False, ops: tuple[str, ...] = ()) -> SandboxResult:
     """Run exercise ``ex_id`` on the submission's kept ``source`` in a sandboxed child process.
 
     ``timeout``: CPU seconds (the primary limit); ``wall_timeout``: the wall-clock limit behind it (default
     :func:`wall_limit`). ``forbidden``: dotted names whose use (while the submission's code is on the stack)
     trips a wire. ``isolate``: run the submission in Linux namespaces (:mod:`.isolation`; see
-    :func:`sandbox_mode`).
+    :func:`sandbox_mode`). ``ops``: aten operators the submission's code may not call (:mod:`.dispatch`).
     """
     from dlcourse.exercises import extra_modules
 
@@ -468,7 +498,7 @@ def run_exercise(ex_id: str, source: str, timeout: float, memory: int = MEMORY_L
     start = time.monotonic()
     p = ctx.Process(name=f"dlcourse-sandbox-{ex_id}", target=_child,
                     args=(ex_id, source, out_w, res_w, memory, float(timeout), extra_modules(), tuple(forbidden),
-                          isolate),
+                          isolate, tuple(ops)),
                     daemon=True)
     try:
         p.start()
