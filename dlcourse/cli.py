@@ -46,7 +46,8 @@ def _grade(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     try:
-        csv_path = write_gradebook(grades, [ex.id for ex in exs], {ex.id: float(ex.points) for ex in exs}, args.out)
+        csv_path = write_gradebook(grades, [ex.id for ex in exs], {ex.id: float(ex.points) for ex in exs}, args.out,
+                                   columns={"copied": {g.name: ";".join(g.copied) for g in grades}})
     except OSError as err:
         print(f"dlcourse grade: cannot write to {args.out}: {err}", file=sys.stderr)
         return 2

@@ -223,11 +223,12 @@ def test_hostile_submissions_each_lose_only_their_exercise(hostile_run):
 def test_gradebook_content(hostile_run):
     rc, out = hostile_run
     rows = list(csv.DictReader((out / "grades.csv").open()))
-    assert list(rows[0]) == ["submission", "99.1", "99.2", "total", "max_total"]
+    assert list(rows[0]) == ["submission", "99.1", "99.2", "total", "max_total", "copied"]
     names = [r["submission"] for r in rows]
     assert names == sorted(names) and len(names) == len(HOSTILE) + len(REF_CALLS) + 2
     byname = {r["submission"]: r for r in rows}
-    assert byname["good"] == {"submission": "good", "99.1": "1", "99.2": "1", "total": "2", "max_total": "2"}
+    assert byname["good"] == {"submission": "good", "99.1": "1", "99.2": "1", "total": "2", "max_total": "2",
+                              "copied": ""}
     assert byname["hang"]["total"] == "1" and byname["not_json"]["total"] == "0"
     doc = read_json(out, "good")
     assert doc["total"] == 2 and doc["max_total"] == 2 and doc["error"] is None

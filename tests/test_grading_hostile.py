@@ -102,7 +102,7 @@ def hostile(out: Path) -> dict:
                                  "    raise ValueError(\"MemoryError: can't allocate memory; time limit\")",
                                  GOOD_ACC], "failed", "ValueError"),
         "sleeps": (["import time\ndef clipped_square(x, limit=1.0):\n    time.sleep(60)", GOOD_ACC], "timeout",
-                   "wall-clock limit"),
+                   "wall-clock time limit"),
         "spins": (["def clipped_square(x, limit=1.0):\n    while True:\n        pass", GOOD_ACC], "timeout",
                   "limit ("),  # the CPU limit, or on a very busy machine the wall-clock limit behind it
         "widens": ([GOOD_SQ, GOOD_ACC, "check('99.1', clipped_square)", "check('4.1', x)", "check('1.3', y)"],
@@ -153,7 +153,7 @@ def test_gradebook_written_whole_despite_planting(run):
     rc, out, cases, _ = run
     assert (out / "grades.csv").is_file() and (out / "good.json").exists() is False
     rows = list(csv.DictReader((out / "grades.csv").open()))
-    assert list(rows[0]) == ["submission", "99.1", "99.2", "total", "max_total"]  # never widened to 4.1 or 1.3
+    assert list(rows[0]) == ["submission", "99.1", "99.2", "total", "max_total", "copied"]  # never 4.1 or 1.3
     assert len(rows) == len(cases) + 2  # + deep_json, fifo
     assert len({r["submission"] for r in rows}) == len(rows)
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".out.")]  # no temporary folders left
@@ -355,3 +355,23 @@ def test_check_works_without_the_sandbox_modules():
     env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests'}")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert p.returncode == 0 and p.stdout.strip() == "passed", p.stderr[-2000:]
+
+
+# ------------------------------------------------------------------ copies of the reference
+def test_copy_of_the_reference_is_flagged_and_still_scores(tmp_path):
+    import inspect
+
+    import fake_exercises
+
+    from dlcourse.grading.copied import copies_reference
+
+    ex = E.get("99.1")
+    ref = inspect.getsource(fake_exercises.clipped_square)
+    renamed = ("import torch\n\ndef clipped_square(values, cap=1.0):\n    # my own work, honest\n"
+               "    return torch.clamp(values * values, max=cap)\n")
+    assert copies_reference(ref, ex) and copies_reference(renamed, ex)
+    assert not copies_reference(GOOD_SQ, ex)
+    sub = write_nb(tmp_path / "copier.ipynb", renamed, GOOD_ACC)
+    grades, _, _ = grade_all([str(sub)], chapter=99, progress=False, skip_forbidden=("99.1",))
+    (g,) = grades
+    assert g.copied == ["99.1"] and g.exercises[0].passed and "the reference's" in g.exercises[0].feedback

@@ -31,6 +31,7 @@ from dlcourse import exercises as registry
 from dlcourse.exercises.check import Outcome, Status, _mistake_outputs, expected_outputs, judge
 from dlcourse.exercises.spec import Exercise
 
+from .copied import copies_reference
 from .dispatch import forbidden_ops
 from .forbidden import find_forbidden
 from .sandbox import MEMORY_LIMIT, Failure, run_exercise, sandbox_mode
@@ -92,6 +93,7 @@ class SubmissionGrade:
     error: str | None = None
     notes: list[str] = field(default_factory=list)   # e.g. checks of exercises outside the graded set
     mode: str = "process"                            # the sandbox that ran it: "namespaces" or "process"
+    copied: list[str] = field(default_factory=list)  # exercises whose entry is the reference's code
 
     @property
     def total(self) -> float:
@@ -99,7 +101,7 @@ class SubmissionGrade:
 
     def to_json(self, max_total: float) -> dict:
         return {"submission": self.name, "path": self.path, "total": self.total, "max_total": max_total,
-                "error": self.error, "notes": list(self.notes), "mode": self.mode,
+                "error": self.error, "notes": list(self.notes), "mode": self.mode, "copied": list(self.copied),
                 "exercises": [asdict(g) for g in self.exercises]}
 
 
@@ -354,9 +356,16 @@ def grade_all(paths: list[str], chapter: list[int] | int | str | None = None, jo
         expected_outputs(ex)
         _mistake_outputs(ex)
     results: dict[tuple[int, str], ExerciseGrade] = {}
+    copied: set[tuple[int, str]] = set()
     tasks = []
     for i, (_, s, _, _) in enumerate(loaded):
         for ex in exs if s is not None else []:
+            if ex.entry in s.defined:
+                try:
+                    if copies_reference(s.source, ex):
+                        copied.add((i, ex.id))
+                except Exception:  # noqa: BLE001, S110 - a flag, never a reason to stop
+                    pass
             # every syntax tree is built here, in the main thread, before any worker thread starts
             try:
                 uses = static_uses(s, ex) if ex.id not in skip_forbidden else []
@@ -396,5 +405,11 @@ def grade_all(paths: list[str], chapter: list[int] | int | str | None = None, jo
         note = _out_of_set_note(s, ids) if s is not None else None
         if note:
             sg.notes.append(note)
+        for g in sg.exercises:
+            if (i, g.id) in copied:
+                sg.copied.append(g.id)
+                g.feedback = _cap(g.feedback + "\nNote: this answer's code is the reference's (the same syntax tree "
+                                  "once names, docstrings and formatting are normalised); your instructor will look "
+                                  "at it.")
         grades.append(sg)
     return grades, exs, errors

@@ -526,7 +526,7 @@ def run_exercise(ex_id: str, source: str, timeout: float, memory: int = MEMORY_L
                              printed, seconds)
 
     if timed_out:
-        return fail(Failure.TIMEOUT, f"took longer than the wall-clock limit ({wall:g} s) and was stopped")
+        return fail(Failure.TIMEOUT, f"took longer than the wall-clock time limit ({wall:g} s) and was stopped")
     if over == out_fd:
         return fail(Failure.OUTPUT, f"printed more than {OUTPUT_LIMIT / 2**20:.0f} MB (the limit per exercise)")
     if over == res_fd:
