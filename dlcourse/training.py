@@ -8,25 +8,44 @@ Every chapter trains models the same way, so the loop lives here once::
     history.plot()
 
 The model is moved to ``device`` (default: :func:`dlcourse.device.get_device`) and each batch follows it,
-so the same call runs on cpu, cuda or mps.
+so the same call runs on cpu, cuda or mps. What later chapters need is a keyword away:
+
+- ``batch_fn(model, batch) -> (output, target)`` for batches that are not ``(X, y)`` pairs (sequences, captions);
+- ``step_fn(model, batch, optimizer) -> {name: loss}`` for a step ``fit`` should not write, e.g. a GAN's two
+  optimizers (pass them as one object, such as a dict); ``fit`` then only loops, logs, schedules and calls back;
+- ``clip_grad_norm=`` (clip the global gradient norm before each step), ``accumulate=k`` (one optimizer step
+  per ``k`` batches, the loss divided by the group's size, so ``k`` batches of ``b`` equal one batch of ``k b``);
+- ``scheduler=`` stepped after every optimizer step or every epoch;
+- ``amp=True``: mixed precision (float16 autocast and a gradient scaler) on CUDA; elsewhere a warning, float32;
+- ``callbacks=[EarlyStopping("valid_loss", patience=3)]``: called after every epoch, may stop training.
+
+Any optimizer with torch's ``zero_grad``/``step``/``param_groups``/``state_dict`` surface works (``torch.optim`` and
+``dlcourse.optim``). Distributed training (a later chapter) plugs in at :func:`_train_loader` (a distributed sampler)
+and around the model (a data-parallel wrapper); nothing else in the loop depends on running in one process.
 """
 from __future__ import annotations
 
+import contextlib
+import copy
+import math
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, TensorDataset
+from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler, TensorDataset
 from tqdm import tqdm
 
 from .device import get_device
 
-__all__ = ["History", "fit", "evaluate", "accuracy", "make_loader"]
+__all__ = ["History", "fit", "evaluate", "accuracy", "make_loader", "Callback", "EarlyStopping"]
 
 Metric = Callable[[torch.Tensor, torch.Tensor], float]
 Data = tuple[torch.Tensor, torch.Tensor] | Dataset | DataLoader
+BatchFn = Callable[[nn.Module, object], tuple[object, object]]
+StepFn = Callable[[nn.Module, object, object], Mapping[str, float]]
 
 
 def accuracy(output: torch.Tensor, target: torch.Tensor) -> float:
@@ -60,6 +79,12 @@ def make_loader(data: Data, batch_size: int = 64, shuffle: bool = False,
                         f"got {type(data).__name__}")
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if isinstance(dataset, TensorDataset):
+        # whole batches by one indexing each (no per-row __getitem__ and collate); the same batches, in the same
+        # order, as DataLoader(dataset, batch_size, shuffle, generator=generator)
+        sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+        return DataLoader(dataset, sampler=BatchSampler(sampler, batch_size, drop_last=False), batch_size=None,
+                          generator=generator)    # the loader draws its base seed from it, as torch's default does
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator)
 
 
@@ -70,11 +95,13 @@ class History:
     Attributes:
         epochs: list of dicts, e.g. ``{"epoch": 1, "train_loss": 0.41, "valid_loss": 0.38,
             "valid_accuracy": 0.9, "seconds": 0.8}``.
-        step_losses: training loss of every optimisation step.
+        step_losses: training loss of every batch (with ``step_fn``: the first logged value).
+        stopped_epoch: the epoch an :class:`EarlyStopping` callback stopped training at, else None.
     """
 
     epochs: list[dict[str, float]] = field(default_factory=list)
     step_losses: list[float] = field(default_factory=list)
+    stopped_epoch: int | None = None     # set by EarlyStopping when it ends training early
 
     def __getitem__(self, key: str) -> list[float]:
         """The per-epoch series of one quantity, e.g. ``history["valid_accuracy"]``."""
@@ -97,109 +124,297 @@ class History:
         return plot_history(self, keys=keys, ax=ax, title=title)
 
 
-def _to(batch: Iterable[torch.Tensor], device: torch.device) -> list[torch.Tensor]:
-    return [t.to(device, non_blocking=True) for t in batch]
+def _to(batch: object, device: torch.device) -> object:
+    """``batch`` with every tensor in it (nested in tuples, lists and dicts) moved to ``device``."""
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device, non_blocking=True)
+    if isinstance(batch, dict):
+        return {k: _to(v, device) for k, v in batch.items()}
+    if isinstance(batch, (tuple, list)) and not hasattr(batch, "_fields"):
+        return type(batch)(_to(v, device) for v in batch)
+    return batch
+
+
+def _batch_len(*values: object) -> int:
+    """The number of rows of the first tensor found in ``values`` (searched in order, nested); 1 if none."""
+    for v in values:
+        if isinstance(v, torch.Tensor):
+            return int(v.shape[0]) if v.ndim else 1
+        if isinstance(v, dict):
+            v = list(v.values())
+        if isinstance(v, (tuple, list)) and v:
+            n = _batch_len(*v)
+            if n:
+                return n
+    return 1
+
+
+def _pair_batch(model: nn.Module, batch: object) -> tuple[object, object]:
+    """The default ``batch_fn``: a batch is ``(X, y)``; the output is ``model(X)``."""
+    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        raise TypeError("a batch must be an (inputs, targets) pair; for other batches pass "
+                        f"batch_fn(model, batch) -> (output, target) (got a {type(batch).__name__})")
+    X, y = batch
+    return model(X), y
 
 
 @torch.no_grad()
 def evaluate(model: nn.Module, data: Data, loss_fn: Callable | None = None,
              metrics: Mapping[str, Metric] | None = None, batch_size: int = 1024,
-             device: torch.device | str | None = None) -> dict[str, float]:
-    """Average loss and metrics of ``model`` over ``data`` (weighted by batch size), in eval mode."""
+             device: torch.device | str | None = None, *, batch_fn: BatchFn | None = None) -> dict[str, float]:
+    """Average loss and metrics of ``model`` over ``data``, in eval mode.
+
+    The loss is averaged over examples: each batch's (mean) loss is weighted by its number of rows (of the target,
+    else of the first tensor in the batch), so a short last batch counts for what it holds. Metrics are computed
+    once on all outputs and targets concatenated.
+    """
     device = get_device(device) if not isinstance(device, torch.device) else device
+    batch_fn = batch_fn or _pair_batch
     loader = make_loader(data, batch_size=batch_size)
     was_training = model.training
     model.eval()
     outputs, targets, total_loss, count = [], [], 0.0, 0
-    for X, y in loader:
-        X, y = _to((X, y), device)
-        out = model(X)
+    for batch in loader:
+        out, y = batch_fn(model, _to(batch, device))
+        n = _batch_len(y, out)
         if loss_fn is not None:
-            total_loss += loss_fn(out, y).item() * len(X)
-        count += len(X)
-        outputs.append(out)
-        targets.append(y)
+            total_loss += loss_fn(out, y).item() * n
+        count += n
+        if metrics:
+            outputs.append(out)
+            targets.append(y)
     model.train(was_training)
     if count == 0:
         raise ValueError("evaluate: the data is empty")
     result = {}
     if loss_fn is not None:
         result["loss"] = total_loss / count
-    out, y = torch.cat(outputs), torch.cat(targets)
-    for name, metric in (metrics or {}).items():
-        result[name] = float(metric(out, y))
+    if metrics:
+        out, y = torch.cat(outputs), torch.cat(targets)
+        for name, metric in metrics.items():
+            result[name] = float(metric(out, y))
     return result
 
 
-def fit(model: nn.Module, train: Data, *, loss_fn: Callable, optimizer: torch.optim.Optimizer,
+class Callback:
+    """Hooks :func:`fit` calls; override what you need. ``on_epoch_end`` returns True to stop training."""
+
+    def on_train_begin(self, model: nn.Module, history: History) -> None:
+        """Before the first epoch."""
+
+    def on_epoch_end(self, model: nn.Module, history: History) -> bool | None:
+        """After each epoch's record (``history.last``) is complete; return True to stop."""
+        return None
+
+    def on_train_end(self, model: nn.Module, history: History) -> None:
+        """After the last epoch, also when stopped early (not after an exception)."""
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` (a key of the epoch record, e.g. ``"valid_loss"``) has not improved by more than
+    ``min_delta`` for ``patience`` epochs; with ``restore_best``, reload the best epoch's weights at the end.
+
+    After training, ``best_epoch``, ``best`` (the monitored value) and ``stopped_epoch`` (None if it never fired)
+    tell what happened; ``history.stopped_epoch`` is set too.
+    """
+
+    def __init__(self, monitor: str = "valid_loss", patience: int = 3, min_delta: float = 0.0, mode: str = "min",
+                 restore_best: bool = True):
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        if not isinstance(patience, int) or patience < 0:
+            raise ValueError(f"patience must be a non-negative int, got {patience!r}")
+        self.monitor, self.patience, self.min_delta, self.mode = monitor, patience, min_delta, mode
+        self.restore_best = restore_best
+
+    def on_train_begin(self, model: nn.Module, history: History) -> None:
+        self.best, self.best_epoch, self.stopped_epoch, self._wait, self._state = None, None, None, 0, None
+
+    def _improved(self, value: float) -> bool:
+        if self.best is None:
+            return True
+        return value < self.best - self.min_delta if self.mode == "min" else value > self.best + self.min_delta
+
+    def on_epoch_end(self, model: nn.Module, history: History) -> bool:
+        record = history.last
+        if self.monitor not in record:
+            raise KeyError(f"EarlyStopping monitors {self.monitor!r}, which is not recorded; recorded: "
+                           f"{sorted(record)} (pass valid= to fit for valid_* keys)")
+        value = record[self.monitor]
+        if self._improved(value):
+            self.best, self.best_epoch, self._wait = value, record["epoch"], 0
+            if self.restore_best:
+                self._state = copy.deepcopy(model.state_dict())
+            return False
+        self._wait += 1
+        if self._wait > self.patience:
+            self.stopped_epoch = history.stopped_epoch = record["epoch"]
+            return True
+        return False
+
+    def on_train_end(self, model: nn.Module, history: History) -> None:
+        if self.restore_best and self._state is not None:
+            model.load_state_dict(self._state)
+
+
+def _train_loader(train: Data, batch_size: int, generator: torch.Generator | None) -> DataLoader:
+    """The shuffled training loader (the place where a distributed run would put its sampler)."""
+    return make_loader(train, batch_size=batch_size, shuffle=True, generator=generator)
+
+
+def _check_finite(values: Mapping[str, float], epoch: int) -> None:
+    for name, value in values.items():
+        if not math.isfinite(value):
+            raise FloatingPointError(f"{name} became {value} at epoch {epoch}; try a smaller learning rate")
+
+
+def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optimizer,
         epochs: int = 1, batch_size: int = 64, valid: Data | None = None,
         metrics: Mapping[str, Metric] | None = None, scheduler=None, scheduler_interval: str = "batch",
         device: torch.device | str | None = None, generator: torch.Generator | None = None,
-        progress: bool = True, desc: str = "training") -> History:
+        progress: bool = True, desc: str = "training", batch_fn: BatchFn | None = None,
+        step_fn: StepFn | None = None, clip_grad_norm: float | None = None, accumulate: int = 1,
+        amp: bool = False, callbacks: Sequence[Callback] = ()) -> History:
     """Train ``model`` for ``epochs`` passes over ``train`` and return its :class:`History`.
 
     Args:
         model: any ``nn.Module``; it is moved to ``device``.
         train: ``(X, y)`` tensors (shuffled each epoch), a Dataset, or a ready DataLoader.
-        loss_fn: ``loss_fn(model(X), y)`` returns a scalar tensor.
-        optimizer: built on ``model.parameters()``.
+        loss_fn: ``loss_fn(output, target)`` returns a scalar tensor (the mean over the batch).
+        optimizer: anything with torch's ``zero_grad()``/``step()`` (``torch.optim``, ``dlcourse.optim``); with
+            ``step_fn``, any object (e.g. ``{"G": opt_g, "D": opt_d}``), handed to ``step_fn`` untouched.
         epochs: number of passes over the training data.
         batch_size: minibatch size when ``train`` is not already a DataLoader.
         valid: optional held-out data, evaluated after every epoch (``valid_loss``, ``valid_<metric>``).
-        metrics: name -> ``metric(outputs, targets)``, computed on ``train`` batches and ``valid``.
-        scheduler: optional learning-rate scheduler, stepped every batch or every epoch
+        metrics: name -> ``metric(outputs, targets)``, computed on ``train`` batches (not with ``step_fn``)
+            and on ``valid``.
+        scheduler: optional learning-rate scheduler, stepped after every optimizer step or every epoch
             (``scheduler_interval`` = ``"batch"`` or ``"epoch"``).
         device: where to train; ``None`` picks cuda, then mps, then cpu.
         generator: random generator for shuffling (see :func:`dlcourse.seeding.seed_everything`).
         progress: show a progress bar (tqdm, on stderr).
+        batch_fn: ``batch_fn(model, batch) -> (output, target)`` for batches that are not ``(X, y)`` pairs;
+            used for training and for ``valid``.
+        step_fn: ``step_fn(model, batch, optimizer) -> {name: float}`` does a whole training step itself (zero the
+            gradients, forward, backward, step) and returns the losses to log: each becomes ``train_<name>`` per
+            epoch (averaged over examples); the first is also ``history.step_losses``. Excludes ``loss_fn`` for
+            training (it still scores ``valid``), ``clip_grad_norm``, ``accumulate`` and ``amp``, which
+            ``step_fn`` does itself if it wants them.
+        clip_grad_norm: clip the norm of all gradients together to at most this before each step.
+        accumulate: sum the gradients of this many batches before each optimizer step.
+        amp: mixed precision on CUDA (autocast to float16, dynamic loss scaling); a warning elsewhere.
+        callbacks: :class:`Callback` objects, e.g. :class:`EarlyStopping`.
 
     Returns:
-        A :class:`History` with per-epoch ``train_loss``, metrics, ``seconds`` and validation numbers.
+        A :class:`History` with per-epoch ``train_loss`` (or ``train_<name>``), metrics, ``seconds`` and
+        validation numbers.
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if scheduler_interval not in ("batch", "epoch"):
         raise ValueError(f"scheduler_interval must be 'batch' or 'epoch', got {scheduler_interval!r}")
+    if not isinstance(accumulate, int) or accumulate < 1:
+        raise ValueError(f"accumulate must be a positive int, got {accumulate!r}")
+    if clip_grad_norm is not None and not clip_grad_norm > 0:
+        raise ValueError(f"clip_grad_norm must be a positive number or None, got {clip_grad_norm!r}")
+    if step_fn is not None:
+        extras = {"clip_grad_norm": clip_grad_norm is not None, "accumulate": accumulate != 1, "amp": amp}
+        if any(extras.values()):
+            raise ValueError(f"step_fn does the whole step itself; drop {[k for k, v in extras.items() if v]} "
+                             "(apply them inside step_fn)")
+    elif loss_fn is None:
+        raise ValueError("fit needs loss_fn(output, target), or step_fn(model, batch, optimizer) for a custom step")
+    for name in ("zero_grad", "step") if step_fn is None else ():
+        if not callable(getattr(optimizer, name, None)):
+            raise TypeError(f"optimizer must have torch's {name}() (torch.optim or dlcourse.optim), "
+                            f"got {type(optimizer).__name__}")
     device = get_device(device) if not isinstance(device, torch.device) else device
+    if amp and device.type != "cuda":
+        warnings.warn(f"amp=True: mixed precision runs on CUDA only; training in float32 on {device.type}",
+                      RuntimeWarning, stacklevel=2)
+        amp = False
+    batch_fn = batch_fn or _pair_batch
+    scaler = torch.amp.GradScaler("cuda") if amp else None
+
+    def autocast():
+        return torch.autocast("cuda", dtype=torch.float16) if amp else contextlib.nullcontext()
     model.to(device)
-    loader = make_loader(train, batch_size=batch_size, shuffle=True, generator=generator)
+    loader = _train_loader(train, batch_size, generator)
     history = History()
+    for cb in callbacks:
+        cb.on_train_begin(model, history)
     bar = tqdm(total=epochs * len(loader), desc=desc, disable=not progress, mininterval=0.5, leave=False)
+
+    def optimizer_step() -> None:
+        if clip_grad_norm is not None:
+            if scaler is not None:
+                scaler.unscale_(optimizer)
+            nn.utils.clip_grad_norm_([p for p in model.parameters() if p.grad is not None], clip_grad_norm)
+        if scaler is not None:
+            scaler.step(optimizer)
+            scaler.update()
+        else:
+            optimizer.step()
+        if scheduler is not None and scheduler_interval == "batch":
+            scheduler.step()
+
     try:
         for epoch in range(1, epochs + 1):
             model.train()
             start = time.perf_counter()
-            total, count = 0.0, 0
-            sums = {name: 0.0 for name in (metrics or {})}
-            for X, y in loader:
-                X, y = _to((X, y), device)
-                optimizer.zero_grad(set_to_none=True)
-                out = model(X)
-                loss = loss_fn(out, y)
-                if not torch.isfinite(loss):
-                    raise FloatingPointError(f"loss became {loss.item()} at epoch {epoch}; "
-                                             "try a smaller learning rate")
-                loss.backward()
-                optimizer.step()
-                if scheduler is not None and scheduler_interval == "batch":
-                    scheduler.step()
-                value = loss.item()
-                history.step_losses.append(value)
-                total += value * len(X)
-                count += len(X)
-                for name, metric in (metrics or {}).items():
-                    sums[name] += float(metric(out.detach(), y)) * len(X)
+            totals: dict[str, float] = {}
+            count = 0
+            sums = {name: 0.0 for name in (metrics or {})} if step_fn is None else {}
+            n_batches = len(loader)
+            for index, batch in enumerate(loader):
+                batch = _to(batch, device)
+                if step_fn is not None:
+                    logged = {k: float(v) for k, v in step_fn(model, batch, optimizer).items()}
+                    _check_finite(logged, epoch)
+                    n = _batch_len(batch)
+                    if scheduler is not None and scheduler_interval == "batch":
+                        scheduler.step()
+                else:
+                    group_start = index - index % accumulate
+                    group = min(accumulate, n_batches - group_start)      # batches in this accumulation group
+                    if index == group_start:
+                        optimizer.zero_grad()
+                    with autocast():
+                        out, y = batch_fn(model, batch)
+                        loss = loss_fn(out, y)
+                    value = loss.item()
+                    if not math.isfinite(value):
+                        raise FloatingPointError(f"loss became {value} at epoch {epoch}; try a smaller learning rate")
+                    scaled = loss / group if group > 1 else loss
+                    (scaler.scale(scaled) if scaler is not None else scaled).backward()
+                    if index == group_start + group - 1:
+                        optimizer_step()
+                    logged = {"loss": value}
+                    n = _batch_len(y, out)
+                    for name, metric in (metrics or {}).items():
+                        sums[name] += float(metric(out.detach(), y)) * n
+                first = next(iter(logged.values()), float("nan"))
+                history.step_losses.append(first)
+                for k, v in logged.items():
+                    totals[k] = totals.get(k, 0.0) + v * n
+                count += n
                 bar.update(1)
-                bar.set_postfix(epoch=epoch, loss=f"{value:.4f}", refresh=False)
+                bar.set_postfix(epoch=epoch, loss=f"{first:.4f}", refresh=False)
             if scheduler is not None and scheduler_interval == "epoch":
                 scheduler.step()
-            record = {"epoch": epoch, "train_loss": total / max(count, 1)}
+            record: dict[str, float] = {"epoch": epoch}
+            record.update({f"train_{k}": v / max(count, 1) for k, v in totals.items()})
             record.update({f"train_{name}": s / max(count, 1) for name, s in sums.items()})
-            if valid is not None:
-                scores = evaluate(model, valid, loss_fn, metrics, device=device)
+            if valid is not None and (loss_fn is not None or metrics):
+                scores = evaluate(model, valid, loss_fn, metrics, device=device, batch_fn=batch_fn)
                 record.update({f"valid_{name}": value for name, value in scores.items()})
             record["seconds"] = time.perf_counter() - start
             history.epochs.append(record)
+            stop = [bool(cb.on_epoch_end(model, history)) for cb in callbacks]
+            if any(stop):
+                break
     finally:
         bar.close()
+    for cb in callbacks:
+        cb.on_train_end(model, history)
     return history

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlcourse.autograd import Tensor, Value
-from dlcourse.gradcheck import gradcheck, gradcheck_tensor, numerical_gradient
+from dlcourse.autograd.gradcheck import gradcheck, gradcheck_tensor, numerical_gradient
 from dlcourse.testing import assert_close_named
 
 

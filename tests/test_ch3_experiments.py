@@ -2,9 +2,10 @@
 import pytest
 import torch
 
-from dlcourse.descent import line_grad, line_loss, loss_surface, make_line_data, minibatch_descent
-from dlcourse.diagnostics import deep_mlp, layer_gradient_norms
-from dlcourse.pretraining import pretrain_autoencoders, stacked_classifier
+from dlcourse.experiments.descent import line_grad, line_loss, loss_surface, make_line_data, minibatch_descent
+from dlcourse.experiments.pretraining import pretrain_autoencoders, stacked_classifier
+from dlcourse.experiments.vanishing import layer_gradient_norms
+from dlcourse.models import MLP
 
 F64 = torch.float64
 
@@ -34,8 +35,8 @@ def test_all_three_descents_reduce_the_loss():
 def test_sigmoid_gradients_vanish_relu_do_not():
     torch.manual_seed(0)
     X, y = torch.rand(64, 16), torch.randint(0, 4, (64,))
-    sig = layer_gradient_norms(deep_mlp(16, 32, 8, 4, "sigmoid", init="xavier"), X, y)
-    relu = layer_gradient_norms(deep_mlp(16, 32, 8, 4, "relu", init="he"), X, y)
+    sig = layer_gradient_norms(MLP(16, [32] * 8, 4, activation="sigmoid", init="xavier"), X, y)
+    relu = layer_gradient_norms(MLP(16, [32] * 8, 4, activation="relu", init="he"), X, y)
     assert len(sig) == 9
     assert sig[0] < 1e-3 * sig[-1]
     assert relu[0] > 1e-2 * relu[-1]
@@ -51,5 +52,3 @@ def test_pretraining_shapes_and_reconstruction_improves():
     torch.testing.assert_close(model[0].weight, encs[0].weight)
     with pytest.raises(ValueError, match="shape"):
         pretrain_autoencoders([10, 4], X)
-    with pytest.raises(ValueError, match="activation"):
-        deep_mlp(3, 4, 2, 1, "swish")

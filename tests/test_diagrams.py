@@ -100,7 +100,7 @@ def test_the_other_figures_draw():
 def test_gmdh_drawing_marks_the_units_the_prediction_uses():
     from dlcourse.diagrams import draw_gmdh
     from dlcourse.diagrams.gmdh_network import gmdh_used_units
-    from dlcourse.gmdh import GMDH
+    from dlcourse.models.gmdh import GMDH
 
     g = torch.Generator().manual_seed(0)
     X = torch.rand(200, 4, generator=g, dtype=torch.float64)

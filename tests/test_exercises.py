@@ -11,11 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from exercise_solutions import solution_notebook, solution_path
 
 from dlcourse import exercises as E
 from dlcourse.exercises.check import judge, run_cases
 from dlcourse.exercises.compare import compare, load_plain, save_plain, to_plain
-from dlcourse.exercises.notebook import learner_notebook, notebook_text, solution_notebook, write_learner_notebooks
+from dlcourse.exercises.notebook import learner_notebook, notebook_text, write_learner_notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 E.register_module("fake_exercises")  # chapter 99, used by the grading tests too
@@ -133,8 +134,8 @@ def test_learner_notebook_has_no_solutions_and_is_committed(chapter):
                if c.cell_type == "markdown") == 1
     for ex in E.all_exercises(chapter):
         assert f"## {ex.id} {ex.title}" in text and f'check(\\"{ex.id}\\", {ex.entry})' in text
-        if ex.solution.strip():
-            assert ex.solution.strip() not in "".join(c.source for c in nb.cells)
+        if solution_path(ex).exists():
+            assert solution_path(ex).read_text().strip() not in "".join(c.source for c in nb.cells)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     assert all(not c.get("outputs") for c in nb.cells)
     assert notebook_text(solution_notebook(chapter)) != text

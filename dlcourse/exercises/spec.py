@@ -78,9 +78,6 @@ class Exercise:
     rtol: float = 1e-6
     atol: float = 1e-8
     timeout: float = 20.0                     # seconds for all cases together, in the sandbox
-    solution: str = ""                        # optional: source of a working answer (defines ``entry``) used by
-                                              # the tests' solution notebook; never published. Empty: the tests
-                                              # wrap ``reference`` (with the forbidden-use check switched off).
 
     @property
     def chapter(self) -> int:

@@ -1,5 +1,9 @@
 """Whole networks built from ``dlcourse.nn`` or ``torch.nn`` layers. Add one import line per module."""
+from .gmdh import GMDH, GMDHLayer
 from .lenet import DigitsConvNet, LeNet, SeparableConvNet, train_digits
+from .mlp import MLP
 
 __all__: list[str] = []
+__all__ += ["GMDH", "GMDHLayer"]
 __all__ += ["LeNet", "DigitsConvNet", "SeparableConvNet", "train_digits"]
+__all__ += ["MLP"]

@@ -150,7 +150,7 @@ def gradcheck_value(f: Callable, inputs: Sequence, *, h: float = 1e-6, tol: floa
                     raise_exception: bool = True) -> GradcheckResult | None:
     """Check :class:`~dlcourse.autograd.Value` gradients: ``f(*values)`` returns a Value; each input's ``grad``
     after ``backward()`` is compared with a central difference of ``f`` in that input's ``data``."""
-    from .autograd import Value
+    from . import Value
 
     values = [v if isinstance(v, Value) else Value(v) for v in inputs]
     for v in values:
@@ -176,7 +176,7 @@ def gradcheck_value(f: Callable, inputs: Sequence, *, h: float = 1e-6, tol: floa
 def gradcheck_tensor(f: Callable, inputs: Sequence, *, h: float = 1e-6, tol: float = 1e-5,
                      raise_exception: bool = True) -> GradcheckResult | None:
     """Check :class:`~dlcourse.autograd.Tensor` gradients: ``f(*tensors)`` returns a single-element Tensor."""
-    from .autograd import Tensor
+    from . import Tensor
 
     tensors = [t if isinstance(t, Tensor) else Tensor(t) for t in inputs]
     for i, t in enumerate(tensors):

@@ -24,26 +24,16 @@ import numpy as np
 import torch
 from torch import nn
 
-from .data.synthetic import make_interference_task
-from .device import get_device
+from ..data.synthetic import make_interference_task
+from ..device import get_device
+from ..models.mlp import MLP
 
-__all__ = ["MODELS", "NETWORKS", "DEFAULT_SIZES", "make_mlp", "train_mlp", "run_scale_experiment",
+__all__ = ["MODELS", "NETWORKS", "DEFAULT_SIZES", "train_mlp", "run_scale_experiment",
            "plot_scale_experiment"]
 
 NETWORKS = {"small net": (8,), "medium net": (64,), "large net": (128, 128)}
 MODELS = ("logistic regression", "SVM (RBF)", *NETWORKS)
 DEFAULT_SIZES = (100, 300, 1_000, 3_000, 10_000, 25_000, 50_000)
-
-
-def make_mlp(in_features: int, hidden: Sequence[int], out_features: int = 1) -> nn.Sequential:
-    """A ReLU multilayer perceptron ``Linear -> ReLU -> ... -> Linear`` with ``hidden`` widths."""
-    layers: list[nn.Module] = []
-    width = in_features
-    for h in hidden:
-        layers += [nn.Linear(width, h), nn.ReLU()]
-        width = h
-    layers.append(nn.Linear(width, out_features))
-    return nn.Sequential(*layers)
 
 
 def train_mlp(X: torch.Tensor, y: torch.Tensor, hidden: Sequence[int], *, epochs: int = 20,
@@ -66,7 +56,7 @@ def train_mlp(X: torch.Tensor, y: torch.Tensor, hidden: Sequence[int], *, epochs
     device = get_device(device) if not isinstance(device, torch.device) else device
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    model = make_mlp(X.shape[1], hidden).to(device)
+    model = MLP(X.shape[1], hidden, 1).to(device)
     X, y = X.to(device), y.to(device=device, dtype=X.dtype)
     m = len(X)
     batch = min(batch_size, m)

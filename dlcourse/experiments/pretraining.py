@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .device import get_device
+from ..device import get_device
 
 __all__ = ["pretrain_autoencoders", "stacked_classifier"]
 
