@@ -17,7 +17,7 @@ def test_sizes_are_selected_in_one_place(monkeypatch):
 
 
 def test_encoder_learns_eight_distinct_codes():
-    r = encoder_838.train_encoder(encoder_838.Config(steps=600, lr=2.0), seed=1)
+    r = encoder_838.train_encoder(encoder_838.Config(steps=300, lr=2.0), seed=1)
     assert r.accuracy == 1.0 and r.losses[-1] < r.losses[0] / 10
     assert r.hidden.shape == (8, 3) and ((r.hidden >= 0) & (r.hidden <= 1)).all()
     gaps = torch.cdist(r.hidden, r.hidden) + 9 * torch.eye(8, dtype=r.hidden.dtype)
@@ -66,3 +66,19 @@ def test_training_compute_counts():
     assert compute.count_macs(model, torch.zeros(5, 1, 8, 8)) == 4 * 36 * 9 + 144 * 10
     with pytest.raises(ValueError, match="positive"):
         compute.training_flop(0, 1, 1)
+
+
+def test_timeline_draws_the_neural_network_slump_apart_from_the_ai_winters():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from dlcourse.experiments.timeline import AI_WINTERS, NEURAL_NETWORK_SLUMP, plot_timeline
+
+    start, end = NEURAL_NETWORK_SLUMP
+    assert all(end_w < start for _, end_w in AI_WINTERS) and end == 2006  # after both winters, until 2006
+    texts = [t.get_text() for t in plot_timeline().texts]
+    assert texts.count("neural-network slump") == 1 and texts.count("AI winter") == len(AI_WINTERS)
+    assert "neural-network slump" not in [t.get_text() for t in plot_timeline(slump=None).texts]
+    plt.close("all")
