@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import matplotlib.pyplot as plt
 from matplotlib.patches import Polygon, Rectangle
 
-__all__ = ["Layer", "LENET5", "ALEXNET", "output_size", "check_table", "macs", "draw_architecture",
+__all__ = ["Layer", "LENET5", "ALEXNET", "output_size", "check_table", "macs", "parameters", "draw_architecture",
            "draw_neocognitron"]
 
 
@@ -92,6 +92,19 @@ def macs(layers: list[Layer]) -> int:
             total += layer.channels * layer.size ** 2 * (prev.channels // layer.groups) * layer.kernel ** 2
         elif layer.kind == "fc":
             total += prev.channels * prev.size ** 2 * layer.channels
+    return total
+
+
+def parameters(layers: list[Layer]) -> int:
+    """Weights and biases of the convolutions and fully-connected layers (every input map connected, within its
+    group)."""
+    check_table(layers)
+    total = 0
+    for prev, layer in zip(layers, layers[1:]):
+        if layer.kind == "conv":
+            total += layer.channels * (prev.channels // layer.groups * layer.kernel ** 2 + 1)
+        elif layer.kind == "fc":
+            total += layer.channels * (prev.channels * prev.size ** 2 + 1)
     return total
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import matplotlib.pyplot as plt
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..gmdh import GMDH
+    from ..models.gmdh import GMDH
 
 __all__ = ["gmdh_used_units", "draw_gmdh"]
 

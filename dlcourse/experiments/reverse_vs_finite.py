@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..gradcheck import numerical_gradient
+from ..autograd.gradcheck import numerical_gradient
 from ..runtime import size as _size
 
 __all__ = ["Config", "QUICK", "FULL", "config", "time_gradients"]
