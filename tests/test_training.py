@@ -307,3 +307,22 @@ def test_plot_histories_draws_one_line_per_run():
         plot_histories({})
     with pytest.raises(KeyError, match="accuracy"):
         plot_histories(runs, keys=["accuracy"])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="mixed precision runs on CUDA only")
+def test_amp_on_cuda_runs_the_forward_in_float16_and_learns():
+    X, y = blobs(256)
+    seed_everything(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+    dtypes = []
+
+    def batch_fn(m, batch):
+        out = m(batch[0])
+        dtypes.append(out.dtype)
+        return out, batch[1]
+
+    h = fit(model, (X, y), loss_fn=nn.CrossEntropyLoss(), optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+            epochs=5, batch_size=32, device=torch.device("cuda"), batch_fn=batch_fn, amp=True, clip_grad_norm=1.0,
+            valid=(X, y), metrics={"accuracy": accuracy}, progress=False)
+    assert dtypes[0] == torch.float16 and model[0].weight.dtype == torch.float32
+    assert h.last["valid_accuracy"] > 0.95 and h["train_loss"][-1] < h["train_loss"][0]
