@@ -370,6 +370,7 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
 
     def autocast():
         return torch.autocast("cuda", dtype=torch.float16) if amp else contextlib.nullcontext()
+
     model.to(device)
     loader = _train_loader(train, batch_size, generator)
     history = History()
