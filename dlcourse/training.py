@@ -43,22 +43,14 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torch.utils.data import (
-    BatchSampler,
-    DataLoader,
-    Dataset,
-    RandomSampler,
-    SequentialSampler,
-    TensorDataset,
-    default_collate,
-)
+from torch.utils.data import DataLoader, Dataset, TensorDataset, default_collate
 from tqdm import tqdm
 
 from . import distributed
 from .checkpoint import load_checkpoint, save_checkpoint
 from .device import get_device
 
-__all__ = ["History", "fit", "evaluate", "accuracy", "make_loader", "Callback", "EarlyStopping"]
+__all__ = ["History", "fit", "evaluate", "accuracy", "make_loader", "TensorBatches", "Callback", "EarlyStopping"]
 
 Metric = Callable[[torch.Tensor, torch.Tensor], float]
 Data = tuple[torch.Tensor, torch.Tensor] | Dataset | DataLoader
@@ -80,30 +72,58 @@ def accuracy(output: torch.Tensor, target: torch.Tensor) -> float:
     return (predicted == target.reshape(-1)).float().mean().item()
 
 
+class TensorBatches:
+    """Minibatches of tensors by slicing one permutation per pass: the same batches, and the same random draws, as
+    ``DataLoader(TensorDataset(*tensors), batch_size, shuffle, generator=generator)`` (tested against it), without
+    the per-row indexing and collating. What :func:`make_loader` returns for tensors.
+    """
+
+    def __init__(self, tensors: Sequence[torch.Tensor], batch_size: int, shuffle: bool = False,
+                 generator: torch.Generator | None = None):
+        self.tensors, self.batch_size, self.shuffle, self.generator = tuple(tensors), batch_size, shuffle, generator
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.tensors[0]) / self.batch_size)
+
+    def __iter__(self):
+        n, b = len(self.tensors[0]), self.batch_size
+        torch.empty((), dtype=torch.int64).random_(generator=self.generator)  # DataLoader's base-seed draw
+        order = None
+        if self.shuffle:                                                     # as RandomSampler draws it
+            g = self.generator
+            if g is None:
+                g = torch.Generator()
+                g.manual_seed(int(torch.empty((), dtype=torch.int64).random_().item()))
+            order = torch.randperm(n, generator=g)
+        for start in range(0, n, b):
+            if order is None:
+                yield tuple(t[start:start + b] for t in self.tensors)
+            else:
+                idx = order[start:start + b]
+                yield tuple(t[idx.to(t.device)] for t in self.tensors)
+        if self.shuffle:
+            torch.randperm(n, generator=g)      # RandomSampler draws (and drops) one more permutation at its end
+
+
 def make_loader(data: Data, batch_size: int = 64, shuffle: bool = False,
-                generator: torch.Generator | None = None) -> DataLoader:
-    """Wrap ``(X, y)`` tensors or a Dataset in a DataLoader; pass a DataLoader through unchanged."""
+                generator: torch.Generator | None = None) -> DataLoader | TensorBatches:
+    """Batches of ``data``: ``(X, y)`` tensors give a :class:`TensorBatches`, a Dataset a DataLoader; a DataLoader
+    passes through unchanged."""
     if isinstance(data, DataLoader):
         return data
-    if isinstance(data, Dataset):
-        dataset = data
-    elif isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data):
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data):
         X, y = data
         if len(X) != len(y):
             raise ValueError(f"inputs and targets differ in length: {len(X)} vs {len(y)}")
-        dataset = TensorDataset(X, y)
-    else:
-        raise TypeError("data must be an (inputs, targets) pair of tensors, a Dataset or a DataLoader, "
-                        f"got {type(data).__name__}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    if isinstance(dataset, TensorDataset):
-        # whole batches by one indexing each (no per-row __getitem__ and collate); the same batches, in the same
-        # order, as DataLoader(dataset, batch_size, shuffle, generator=generator)
-        sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
-        return DataLoader(dataset, sampler=BatchSampler(sampler, batch_size, drop_last=False), batch_size=None,
-                          generator=generator)    # the loader draws its base seed from it, as torch's default does
-    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator)
+        return TensorBatches((X, y), batch_size, shuffle, generator)
+    if isinstance(data, TensorDataset):
+        return TensorBatches(data.tensors, batch_size, shuffle, generator)
+    if isinstance(data, Dataset):
+        return DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=generator)
+    raise TypeError("data must be an (inputs, targets) pair of tensors, a Dataset or a DataLoader, "
+                    f"got {type(data).__name__}")
 
 
 @dataclass
@@ -278,7 +298,7 @@ class EarlyStopping(Callback):
             model.load_state_dict(self._state)
 
 
-def _train_loader(train: Data, batch_size: int, generator: torch.Generator | None) -> DataLoader:
+def _train_loader(train: Data, batch_size: int, generator: torch.Generator | None) -> DataLoader | TensorBatches:
     """The shuffled training loader of a run without ``seed=``: the order comes from ``generator``."""
     return make_loader(train, batch_size=batch_size, shuffle=True, generator=generator)
 
@@ -415,6 +435,7 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
 
     def autocast():
         return torch.autocast("cuda", dtype=torch.float16) if amp else contextlib.nullcontext()
+
     model.to(device)
     net = distributed.wrap_model(model, device)          # DistributedDataParallel under torchrun, else the model
     seeded = SeededBatches(train, batch_size, seed, world) if seed is not None else None

@@ -27,6 +27,7 @@ from dlcourse.grading.submission import keep_definitions
 
 ROOT = Path(__file__).resolve().parents[1]
 E.register_module("fake_exercises")
+E.register_module("fake_questions")  # chapter 98: graded questions go through the same grader
 CHAPTERS = E.chapters()
 
 
