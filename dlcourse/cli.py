@@ -1,7 +1,10 @@
 """The ``dlcourse`` command line (also ``python -m dlcourse``); book: "Grading".
 
-``dlcourse grade SUBMISSION... --out DIR [-j N] [--chapter N[,N...]] [--timeout S] [--wall-timeout S] [--force]``
-    grade notebooks (or folders of notebooks) into ``DIR/<submission>.json`` and ``DIR/grades.csv`` (Linux only).
+``dlcourse grade SUBMISSION... --out DIR [-j N] [--chapter N[,N...]] [--shard K/N] [--timeout S] [--force]``
+    grade notebooks (or folders of notebooks) into ``DIR/<submission>.json`` and ``DIR/grades.csv`` (Linux only);
+    with ``--shard K/N`` only the K-th of N disjoint shards of the class, plus ``DIR/shard.json``.
+``dlcourse gradebook merge DIR... --out DIR [--force]``
+    merge the out dirs of all shards into one gradebook, identical to grading everything in one run.
 ``dlcourse exercises [--chapter N] [--check] [--root PATH]``
     (re)generate the learner notebooks ``book/<chapter>/exercises.ipynb`` from the masters; with ``--check``,
     exit non-zero if a committed notebook differs from its master.
@@ -9,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 
@@ -24,6 +28,7 @@ def _grade(args: argparse.Namespace) -> int:
     from .grading.gradebook import OutDirError
     from .grading.grader import parse_chapters
     from .grading.sandbox import sandbox_mode
+    from .grading.shards import MANIFEST, ShardError, manifest, parse_shard
 
     if args.jobs < 1:
         print("dlcourse grade: -j must be at least 1", file=sys.stderr)
@@ -31,11 +36,12 @@ def _grade(args: argparse.Namespace) -> int:
     start = time.monotonic()
     try:  # everything that can refuse the run does so before grading starts
         chapters = parse_chapters(args.chapter)
+        shard = parse_shard(args.shard)
         check_out_dir(args.out, force=args.force, inputs=args.submissions)
         grades, exs, errors = grade_all(args.submissions, chapter=chapters, jobs=args.jobs,
                                         timeout=args.timeout, progress=not args.quiet,
-                                        wall_timeout=args.wall_timeout, sandbox=args.sandbox)
-    except (GradingError, OutDirError) as err:
+                                        wall_timeout=args.wall_timeout, sandbox=args.sandbox, shard=shard)
+    except (GradingError, OutDirError, ShardError) as err:
         print(f"dlcourse grade: {err}", file=sys.stderr)
         return 2
     for e in errors:
@@ -46,8 +52,15 @@ def _grade(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     try:
+        files = {}
+        if shard is not None:
+            from .grading.grader import find_submissions
+
+            everyone = [name for name, _ in find_submissions(args.submissions)[0]]
+            doc = manifest(shard, everyone, [g.name for g in grades], [ex.id for ex in exs])
+            files[MANIFEST] = json.dumps(doc, indent=1) + "\n"
         csv_path = write_gradebook(grades, [ex.id for ex in exs], {ex.id: float(ex.points) for ex in exs}, args.out,
-                                   columns={"copied": {g.name: ";".join(g.copied) for g in grades}})
+                                   columns={"copied": {g.name: ";".join(g.copied) for g in grades}}, files=files)
     except OSError as err:
         print(f"dlcourse grade: cannot write to {args.out}: {err}", file=sys.stderr)
         return 2
@@ -59,6 +72,19 @@ def _grade(args: argparse.Namespace) -> int:
     print(f"graded {len(graded)} submission(s) x {len(exs)} exercise(s) in {time.monotonic() - start:.1f} s "
           f"(chapters {','.join(str(c) for c in sorted({ex.chapter for ex in exs}))}; sandbox mode: {mode}"
           + ("" if mode == "namespaces" else f", {why}") + f"); gradebook: {csv_path}")
+    return 0
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from .grading.gradebook import OutDirError
+    from .grading.shards import ShardError, merge_gradebooks
+
+    try:
+        csv_path = merge_gradebooks(args.shards, args.out, force=args.force)
+    except (ShardError, OutDirError) as err:
+        print(f"dlcourse gradebook merge: {err}", file=sys.stderr)
+        return 2
+    print(f"merged {len(args.shards)} shard(s) into {csv_path}")
     return 0
 
 
@@ -97,8 +123,17 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--sandbox", choices=("auto", "namespaces", "process"), default="auto", help="namespaces: "
                    "each exercise in its own Linux user, mount, PID and network namespaces; process: the process "
                    "sandbox only; auto (default): namespaces where this machine allows them")
+    g.add_argument("--shard", default=None, metavar="K/N", help="grade only the K-th of N disjoint shards of the "
+                   "submissions (a job array; needs --chapter); merge them with `dlcourse gradebook merge`")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no per-submission lines")
     g.set_defaults(func=_grade)
+    book = sub.add_parser("gradebook", help="work with gradebooks: merge the shards of a class")
+    book_sub = book.add_subparsers(dest="action", required=True)
+    m = book_sub.add_parser("merge", help="merge the out dirs of `dlcourse grade --shard K/N` into one gradebook")
+    m.add_argument("shards", nargs="+", metavar="DIR", help="the out dir of every shard")
+    m.add_argument("--out", required=True, metavar="DIR", help="where to write the merged JSON files and grades.csv")
+    m.add_argument("--force", action="store_true", help="replace the gradebook already in --out as a whole")
+    m.set_defaults(func=_merge)
     e = sub.add_parser("exercises", help="(re)generate the learner notebooks from the exercise masters")
     e.add_argument("--chapter", type=int, default=None, help="only this chapter")
     e.add_argument("--check", action="store_true", help="only compare; exit 1 if a notebook drifted")

@@ -122,11 +122,12 @@ def _json_text(g: SubmissionGrade, max_total: float, extra: dict) -> str:
 
 def write_gradebook(grades: list[SubmissionGrade], ex_ids: list[str], max_points: dict[str, float],
                     out_dir: str | Path, *, extra: dict | None = None,
-                    columns: dict[str, dict[str, str]] | None = None) -> Path:
+                    columns: dict[str, dict[str, str]] | None = None, files: dict[str, str] | None = None) -> Path:
     """Write every submission's JSON and ``grades.csv`` as a new ``out_dir``; return the CSV's path.
 
     ``extra``: keys added to every JSON (e.g. the sandbox mode). ``columns``: extra CSV columns after the
-    totals, ``{column: {submission name: value}}``.
+    totals, ``{column: {submission name: value}}``. ``files``: more files of the out dir, ``{name: text}`` (a
+    shard's manifest).
     """
     out = Path(os.path.abspath(out_dir))
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -145,6 +146,8 @@ def write_gradebook(grades: list[SubmissionGrade], ex_ids: list[str], max_points
             w.writerow([g.name, *(_num(pts.get(i, 0.0)) for i in ex_ids), _num(g.total), _num(max_total),
                         *(cols[c].get(g.name, "") for c in cols)])
         _write_new(new, "grades.csv", buf.getvalue())
+        for name, text in (files or {}).items():
+            _write_new(new, name, text)
         os.chmod(new, 0o755)
         if os.path.lexists(out):
             aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent)) / "old"

@@ -323,7 +323,7 @@ def _contained(what: str, err: BaseException) -> str:
 
 def grade_all(paths: list[str], chapter: list[int] | int | str | None = None, jobs: int = 1,
               timeout: float | None = None, progress: bool = True, skip_forbidden: tuple[str, ...] = (),
-              wall_timeout: float | None = None, sandbox: str = "auto"
+              wall_timeout: float | None = None, sandbox: str = "auto", shard: tuple[int, int] | None = None
               ) -> tuple[list[SubmissionGrade], list[Exercise], list[str]]:
     """Grade every submission under ``paths``: ``(grades, exercises graded, error messages)``.
 
@@ -332,12 +332,22 @@ def grade_all(paths: list[str], chapter: list[int] | int | str | None = None, jo
     ``skip_forbidden``: ids of exercises whose forbidden-use check is off (the tests use it for answers that
     can only import the reference). ``sandbox``: ``"auto"``, ``"namespaces"`` or ``"process"`` (see
     :func:`~dlcourse.grading.sandbox.sandbox_mode`); the mode that ran is in every ``SubmissionGrade.mode``.
+    ``shard``: ``(K, N)`` grades only the K-th of N disjoint shards (:mod:`dlcourse.grading.shards`); it needs
+    an explicit ``chapter``, so that every shard grades the same exercise set.
     """
     try:
         mode, _why = sandbox_mode(sandbox)
     except (RuntimeError, ValueError) as err:
         raise GradingError(str(err)) from None
     found, errors = find_submissions(paths)
+    if shard is not None:
+        if chapter is None:
+            raise GradingError("--shard needs an explicit exercise set (--chapter N[,N...]), so that every shard "
+                               "grades the same exercises")
+        from .shards import select_shard
+
+        mine = select_shard([name for name, _ in found], shard)
+        found = [(name, nbs) for name, nbs in found if name in mine]
     loaded: list[tuple[str, Submission | None, str | None, list[Path]]] = []
     for name, nbs in found:  # main thread: reading, JSON, parsing, unparsing; each contained
         try:
