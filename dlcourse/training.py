@@ -81,6 +81,7 @@ class TensorBatches:
     def __init__(self, tensors: Sequence[torch.Tensor], batch_size: int, shuffle: bool = False,
                  generator: torch.Generator | None = None):
         self.tensors, self.batch_size, self.shuffle, self.generator = tuple(tensors), batch_size, shuffle, generator
+        self.dataset = TensorDataset(*self.tensors)
 
     def __len__(self) -> int:
         return math.ceil(len(self.tensors[0]) / self.batch_size)
