@@ -1,7 +1,7 @@
 """The ``dlcourse`` command line (also ``python -m dlcourse``); book: "Grading".
 
-``dlcourse grade SUBMISSION... --out DIR [-j N] [--chapter N] [--timeout S]``
-    grade notebooks (or folders of notebooks) into ``DIR/<submission>.json`` and ``DIR/grades.csv``.
+``dlcourse grade SUBMISSION... --out DIR [-j N] [--chapter N[,N...]] [--timeout S] [--wall-timeout S] [--force]``
+    grade notebooks (or folders of notebooks) into ``DIR/<submission>.json`` and ``DIR/grades.csv`` (Linux only).
 ``dlcourse exercises [--chapter N] [--check] [--root PATH]``
     (re)generate the learner notebooks ``book/<chapter>/exercises.ipynb`` from the masters; with ``--check``,
     exit non-zero if a committed notebook differs from its master.
@@ -16,16 +16,26 @@ __all__ = ["main"]
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from .grading import grade_all, write_gradebook
+    if not sys.platform.startswith("linux"):
+        print("dlcourse grade: the grader's sandbox needs Linux (resource limits, /proc); run it on a Linux "
+              "machine or in a Linux container. check() in the notebooks works everywhere.", file=sys.stderr)
+        return 2
+    from .grading import GradingError, check_out_dir, grade_all, write_gradebook
+    from .grading.gradebook import OutDirError
+    from .grading.grader import parse_chapters
+    from .grading.sandbox import sandbox_mode
 
     if args.jobs < 1:
         print("dlcourse grade: -j must be at least 1", file=sys.stderr)
         return 2
     start = time.monotonic()
-    try:
-        grades, exs, errors = grade_all(args.submissions, chapter=args.chapter, jobs=args.jobs,
-                                        timeout=args.timeout, progress=not args.quiet)
-    except (KeyError, ValueError) as err:
+    try:  # everything that can refuse the run does so before grading starts
+        chapters = parse_chapters(args.chapter)
+        check_out_dir(args.out, force=args.force, inputs=args.submissions)
+        grades, exs, errors = grade_all(args.submissions, chapter=chapters, jobs=args.jobs,
+                                        timeout=args.timeout, progress=not args.quiet,
+                                        wall_timeout=args.wall_timeout, sandbox=args.sandbox)
+    except (GradingError, OutDirError) as err:
         print(f"dlcourse grade: {err}", file=sys.stderr)
         return 2
     for e in errors:
@@ -36,16 +46,19 @@ def _grade(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     try:
-        csv_path = write_gradebook(grades, [ex.id for ex in exs], {ex.id: float(ex.points) for ex in exs}, args.out)
+        csv_path = write_gradebook(grades, [ex.id for ex in exs], {ex.id: float(ex.points) for ex in exs}, args.out,
+                                   columns={"copied": {g.name: ";".join(g.copied) for g in grades}})
     except OSError as err:
         print(f"dlcourse grade: cannot write to {args.out}: {err}", file=sys.stderr)
         return 2
     max_total = sum(ex.points for ex in exs)
     if not args.quiet:
         for g in sorted(grades, key=lambda g: g.name):
-            print(f"{g.name}: {g.total:g}/{max_total:g}" + (f"  ({g.error})" if g.error else ""))
-    print(f"graded {len(graded)} submission(s) x {len(exs)} exercise(s) in {time.monotonic() - start:.1f} s; "
-          f"gradebook: {csv_path}")
+            print(f"{g.name}: {g.total:g}/{max_total:g}" + (f"  ({g.error[:200]})" if g.error else ""))
+    mode, why = sandbox_mode(args.sandbox)
+    print(f"graded {len(graded)} submission(s) x {len(exs)} exercise(s) in {time.monotonic() - start:.1f} s "
+          f"(chapters {','.join(str(c) for c in sorted({ex.chapter for ex in exs}))}; sandbox mode: {mode}"
+          + ("" if mode == "namespaces" else f", {why}") + f"); gradebook: {csv_path}")
     return 0
 
 
@@ -74,9 +87,16 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="a notebook, or a folder of notebooks")
     g.add_argument("--out", required=True, metavar="DIR", help="where to write <submission>.json and grades.csv")
     g.add_argument("-j", "--jobs", type=int, default=1, help="exercises graded in parallel (default 1)")
-    g.add_argument("--chapter", type=int, default=None, help="grade this chapter's exercises (default: the "
-                   "chapters the notebooks check)")
-    g.add_argument("--timeout", type=float, default=None, help="seconds per exercise (default: each exercise's)")
+    g.add_argument("--chapter", default=None, metavar="N[,N...]", help="grade these chapters' exercises, e.g. "
+                   "--chapter 1,2,3,4 (default: the chapters the notebooks check, only if they all agree)")
+    g.add_argument("--timeout", type=float, default=None, help="CPU seconds per exercise (default: each "
+                   "exercise's)")
+    g.add_argument("--wall-timeout", type=float, default=None, metavar="S", help="wall-clock seconds per exercise "
+                   "behind the CPU limit (default: 3 x the CPU limit + 10)")
+    g.add_argument("--force", action="store_true", help="replace the gradebook already in --out as a whole")
+    g.add_argument("--sandbox", choices=("auto", "namespaces", "process"), default="auto", help="namespaces: "
+                   "each exercise in its own Linux user, mount, PID and network namespaces; process: the process "
+                   "sandbox only; auto (default): namespaces where this machine allows them")
     g.add_argument("-q", "--quiet", action="store_true", help="no progress bar, no per-submission lines")
     g.set_defaults(func=_grade)
     e = sub.add_parser("exercises", help="(re)generate the learner notebooks from the exercise masters")

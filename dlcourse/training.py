@@ -19,25 +19,43 @@ so the same call runs on cpu, cuda or mps. What later chapters need is a keyword
 - ``amp=True``: mixed precision (float16 autocast and a gradient scaler) on CUDA; elsewhere a warning, float32;
 - ``callbacks=[EarlyStopping("valid_loss", patience=3)]``: called after every epoch, may stop training.
 
+- ``seed=s``: the data order of epoch ``e`` is a function of ``(s, e)`` alone (``DistributedSampler``'s order), so a
+  run can be replayed, resumed mid-epoch, or split over processes;
+- ``checkpoint_dir=``, ``checkpoint_every=k``, ``resume=True``: a checkpoint every ``k`` optimizer steps
+  (:mod:`dlcourse.checkpoint`, written atomically) and a resumed run equal, bit for bit, to an uninterrupted one.
+
 Any optimizer with torch's ``zero_grad``/``step``/``param_groups``/``state_dict`` surface works (``torch.optim`` and
-``dlcourse.optim``). Distributed training (a later chapter) plugs in at :func:`_train_loader` (a distributed sampler)
-and around the model (a data-parallel wrapper); nothing else in the loop depends on running in one process.
+``dlcourse.optim``). Under ``torchrun`` the same call trains data-parallel (:mod:`dlcourse.distributed`): it joins
+the process group, wraps the model in ``DistributedDataParallel``, gives each rank its shard of every epoch, shows
+progress and writes checkpoints on rank 0 only, and averages the logged numbers over the ranks (book: "Scaling out").
 """
 from __future__ import annotations
 
 import contextlib
 import copy
 import math
+import os
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from torch import nn
-from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler, TensorDataset
+from torch.utils.data import (
+    BatchSampler,
+    DataLoader,
+    Dataset,
+    RandomSampler,
+    SequentialSampler,
+    TensorDataset,
+    default_collate,
+)
 from tqdm import tqdm
 
+from . import distributed
+from .checkpoint import load_checkpoint, save_checkpoint
 from .device import get_device
 
 __all__ = ["History", "fit", "evaluate", "accuracy", "make_loader", "Callback", "EarlyStopping"]
@@ -202,6 +220,9 @@ class Callback:
     def on_train_begin(self, model: nn.Module, history: History) -> None:
         """Before the first epoch."""
 
+    def on_step_end(self, model: nn.Module, history: History, step: int) -> None:
+        """After each optimizer step; ``step`` counts them from 1 over the whole run."""
+
     def on_epoch_end(self, model: nn.Module, history: History) -> bool | None:
         """After each epoch's record (``history.last``) is complete; return True to stop."""
         return None
@@ -258,8 +279,41 @@ class EarlyStopping(Callback):
 
 
 def _train_loader(train: Data, batch_size: int, generator: torch.Generator | None) -> DataLoader:
-    """The shuffled training loader (the place where a distributed run would put its sampler)."""
+    """The shuffled training loader of a run without ``seed=``: the order comes from ``generator``."""
     return make_loader(train, batch_size=batch_size, shuffle=True, generator=generator)
+
+
+class SeededBatches:
+    """The batches of one epoch in the order ``(seed, epoch)`` fixes, for this process's rank.
+
+    Epoch ``e`` (0-based) draws ``randperm(n)`` from a generator seeded with ``seed + e``, and rank ``r`` of ``W``
+    takes ``perm[r::W]`` (:func:`dlcourse.distributed.shard_indices`, ``DistributedSampler``'s order); its shard is
+    cut into batches of ``batch_size``. ``skip`` leaves out the first batches (a resumed run).
+    """
+
+    def __init__(self, data: Data, batch_size: int, seed: int, world: distributed.World):
+        if isinstance(data, DataLoader):
+            raise TypeError("fit(seed=...) draws its own order, so train must be (X, y) tensors or a Dataset, "
+                            "not a DataLoader")
+        self.dataset = make_loader(data, batch_size=batch_size).dataset
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        self.batch_size, self.seed, self.world = batch_size, seed, world
+        self.n = len(self.dataset)
+
+    def __len__(self) -> int:
+        per_rank = math.ceil(self.n / self.world.size)
+        return math.ceil(per_rank / self.batch_size)
+
+    def epoch(self, epoch: int, skip: int = 0):
+        """Yield the batches of ``epoch`` (0-based), leaving out the first ``skip``."""
+        order = distributed.shard_indices(self.n, self.seed, epoch, self.world.rank, self.world.size)
+        for start in range(skip * self.batch_size, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            if isinstance(self.dataset, TensorDataset):
+                yield tuple(t[idx] for t in self.dataset.tensors)
+            else:
+                yield default_collate([self.dataset[int(i)] for i in idx])
 
 
 def _check_finite(values: Mapping[str, float], epoch: int) -> None:
@@ -274,7 +328,9 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
         device: torch.device | str | None = None, generator: torch.Generator | None = None,
         progress: bool = True, desc: str = "training", batch_fn: BatchFn | None = None,
         step_fn: StepFn | None = None, clip_grad_norm: float | None = None, accumulate: int = 1,
-        amp: bool = False, callbacks: Sequence[Callback] = ()) -> History:
+        amp: bool = False, callbacks: Sequence[Callback] = (), max_steps: int | None = None,
+        seed: int | None = None, checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_every: int | None = None, resume: bool = False) -> History:
     """Train ``model`` for ``epochs`` passes over ``train`` and return its :class:`History`.
 
     Args:
@@ -304,6 +360,15 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
         accumulate: sum the gradients of this many batches before each optimizer step.
         amp: mixed precision on CUDA (autocast to float16, dynamic loss scaling); a warning elsewhere.
         callbacks: :class:`Callback` objects, e.g. :class:`EarlyStopping`.
+        max_steps: stop after this many optimizer steps (batches with ``step_fn``), even mid-epoch; the partial
+            epoch is recorded. ``epochs`` still bounds the run.
+        seed: fix the data order of every epoch by ``(seed, epoch)`` (see :class:`SeededBatches`) instead of
+            ``generator``; needed to resume mid-epoch and to train on several processes.
+        checkpoint_dir: folder of ``checkpoint.pt``, written every ``checkpoint_every`` optimizer steps and at the
+            end (rank 0 only; needs ``seed``).
+        checkpoint_every: optimizer steps between checkpoints.
+        resume: continue from ``checkpoint_dir/checkpoint.pt`` if it exists (model, optimizer, scheduler, random
+            generators, history, position in the data).
 
     Returns:
         A :class:`History` with per-epoch ``train_loss`` (or ``train_<name>``), metrics, ``seconds`` and
@@ -313,6 +378,8 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
     if scheduler_interval not in ("batch", "epoch"):
         raise ValueError(f"scheduler_interval must be 'batch' or 'epoch', got {scheduler_interval!r}")
+    if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 1):
+        raise ValueError(f"max_steps must be a positive int or None, got {max_steps!r}")
     if not isinstance(accumulate, int) or accumulate < 1:
         raise ValueError(f"accumulate must be a positive int, got {accumulate!r}")
     if clip_grad_norm is not None and not clip_grad_norm > 0:
@@ -329,6 +396,16 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
             raise TypeError(f"optimizer must have torch's {name}() (torch.optim or dlcourse.optim), "
                             f"got {type(optimizer).__name__}")
     device = get_device(device) if not isinstance(device, torch.device) else device
+    world = distributed.init_from_env(device)
+    if checkpoint_every is not None and (not isinstance(checkpoint_every, int) or checkpoint_every < 1):
+        raise ValueError(f"checkpoint_every must be a positive int, got {checkpoint_every!r}")
+    if (checkpoint_dir is None) != (checkpoint_every is None):
+        raise ValueError("pass checkpoint_dir and checkpoint_every together")
+    if resume and checkpoint_dir is None:
+        raise ValueError("resume=True needs checkpoint_dir")
+    if seed is None and (checkpoint_dir is not None or world.distributed):
+        raise ValueError("pass seed= to fit: resuming mid-epoch and training on several processes need a data "
+                         "order fixed by (seed, epoch)")
     if amp and device.type != "cuda":
         warnings.warn(f"amp=True: mixed precision runs on CUDA only; training in float32 on {device.type}",
                       RuntimeWarning, stacklevel=2)
@@ -339,11 +416,33 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
     def autocast():
         return torch.autocast("cuda", dtype=torch.float16) if amp else contextlib.nullcontext()
     model.to(device)
-    loader = _train_loader(train, batch_size, generator)
+    net = distributed.wrap_model(model, device)          # DistributedDataParallel under torchrun, else the model
+    seeded = SeededBatches(train, batch_size, seed, world) if seed is not None else None
+    loader = seeded if seeded is not None else _train_loader(train, batch_size, generator)
     history = History()
+    first_epoch, skip, step, partial = 1, 0, 0, None
+    checkpoint = Path(checkpoint_dir) / "checkpoint.pt" if checkpoint_dir is not None else None
+    if resume and checkpoint.exists():
+        saved = load_checkpoint(checkpoint, model=model, optimizer=optimizer, scheduler=scheduler,
+                                map_location=device)
+        first_epoch, skip, step = (saved["position"][k] for k in ("epoch", "batch", "step"))
+        history.epochs, history.step_losses = saved["history"]["epochs"], saved["history"]["step_losses"]
+        partial = saved["extra"]
     for cb in callbacks:
         cb.on_train_begin(model, history)
-    bar = tqdm(total=epochs * len(loader), desc=desc, disable=not progress, mininterval=0.5, leave=False)
+    main = world.rank == 0
+    total_batches = (epochs - first_epoch + 1) * len(loader) - skip
+    if max_steps is not None:
+        total_batches = min(total_batches, max(max_steps - step, 0) * accumulate)
+    bar = tqdm(total=total_batches, desc=desc, disable=not (progress and main), mininterval=0.5, leave=False)
+
+    def save(epoch: int, batch: int, totals: dict, count: int, sums: dict, start: float) -> None:
+        if checkpoint is not None and main:
+            save_checkpoint(checkpoint, model=model, optimizer=optimizer, scheduler=scheduler,
+                            position={"epoch": epoch, "batch": batch, "step": step},
+                            history={"epochs": history.epochs, "step_losses": history.step_losses},
+                            extra={"totals": totals, "count": count, "sums": sums,
+                                   "seconds": time.perf_counter() - start})
 
     def optimizer_step() -> None:
         if clip_grad_norm is not None:
@@ -359,17 +458,24 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
             scheduler.step()
 
     try:
-        for epoch in range(1, epochs + 1):
+        for epoch in range(first_epoch, epochs + 1):
             model.train()
             start = time.perf_counter()
             totals: dict[str, float] = {}
             count = 0
             sums = {name: 0.0 for name in (metrics or {})} if step_fn is None else {}
+            if partial is not None:          # resuming mid-epoch: the sums of the batches already done
+                totals, count, sums = dict(partial["totals"]), partial["count"], dict(partial["sums"])
+                start -= partial["seconds"]
+                partial = None
             n_batches = len(loader)
-            for index, batch in enumerate(loader):
+            batches = seeded.epoch(epoch - 1, skip) if seeded is not None else loader
+            for index, batch in enumerate(batches, start=skip):
                 batch = _to(batch, device)
+                stepped = False
                 if step_fn is not None:
-                    logged = {k: float(v) for k, v in step_fn(model, batch, optimizer).items()}
+                    logged = {k: float(v) for k, v in step_fn(net, batch, optimizer).items()}
+                    stepped = True
                     _check_finite(logged, epoch)
                     n = _batch_len(batch)
                     if scheduler is not None and scheduler_interval == "batch":
@@ -380,15 +486,18 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
                     if index == group_start:
                         optimizer.zero_grad()
                     with autocast():
-                        out, y = batch_fn(model, batch)
+                        out, y = batch_fn(net, batch)
                         loss = loss_fn(out, y)
                     value = loss.item()
                     if not math.isfinite(value):
                         raise FloatingPointError(f"loss became {value} at epoch {epoch}; try a smaller learning rate")
                     scaled = loss / group if group > 1 else loss
-                    (scaler.scale(scaled) if scaler is not None else scaled).backward()
+                    sync = index == group_start + group - 1 or not hasattr(net, "no_sync")
+                    with contextlib.nullcontext() if sync else net.no_sync():   # DDP: all-reduce on the last one
+                        (scaler.scale(scaled) if scaler is not None else scaled).backward()
                     if index == group_start + group - 1:
                         optimizer_step()
+                        stepped = True
                     logged = {"loss": value}
                     n = _batch_len(y, out)
                     for name, metric in (metrics or {}).items():
@@ -400,21 +509,33 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
                 count += n
                 bar.update(1)
                 bar.set_postfix(epoch=epoch, loss=f"{first:.4f}", refresh=False)
+                if stepped:
+                    step += 1
+                    if checkpoint is not None and step % checkpoint_every == 0:
+                        save(epoch, index + 1, totals, count, sums, start)
+                    for cb in callbacks:
+                        cb.on_step_end(model, history, step)
+                if max_steps is not None and step >= max_steps:
+                    break
+            skip = 0
             if scheduler is not None and scheduler_interval == "epoch":
                 scheduler.step()
             record: dict[str, float] = {"epoch": epoch}
-            record.update({f"train_{k}": v / max(count, 1) for k, v in totals.items()})
-            record.update({f"train_{name}": s / max(count, 1) for name, s in sums.items()})
+            record.update({f"train_{k}": distributed.all_reduce_mean(v / max(count, 1), device)
+                           for k, v in totals.items()})
+            record.update({f"train_{name}": distributed.all_reduce_mean(s / max(count, 1), device)
+                           for name, s in sums.items()})
             if valid is not None and (loss_fn is not None or metrics):
                 scores = evaluate(model, valid, loss_fn, metrics, device=device, batch_fn=batch_fn)
                 record.update({f"valid_{name}": value for name, value in scores.items()})
             record["seconds"] = time.perf_counter() - start
             history.epochs.append(record)
             stop = [bool(cb.on_epoch_end(model, history)) for cb in callbacks]
-            if any(stop):
+            if any(stop) or (max_steps is not None and step >= max_steps):
                 break
     finally:
         bar.close()
+    save(epochs + 1, 0, {}, 0, {}, time.perf_counter())
     for cb in callbacks:
         cb.on_train_end(model, history)
     return history

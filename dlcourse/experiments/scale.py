@@ -27,6 +27,7 @@ from torch import nn
 from ..data.synthetic import make_interference_task
 from ..device import get_device
 from ..models.mlp import MLP
+from ..training import fit
 
 __all__ = ["MODELS", "NETWORKS", "DEFAULT_SIZES", "train_mlp", "run_scale_experiment",
            "plot_scale_experiment"]
@@ -64,21 +65,9 @@ def train_mlp(X: torch.Tensor, y: torch.Tensor, hidden: Sequence[int], *, epochs
     steps = max(min_steps, epochs * per_epoch)
     optimizer = torch.optim.Adam(model.parameters(), lr=max_lr)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=steps)
-    loss_fn = nn.BCEWithLogitsLoss()
-    model.train()
-    step = 0
-    while step < steps:
-        order = torch.randperm(m, generator=generator).to(device)
-        for start in range(0, m, batch):
-            if step == steps:
-                break
-            idx = order[start:start + batch]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(X[idx]).squeeze(1), y[idx])
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            step += 1
+    fit(model, (X, y), loss_fn=nn.BCEWithLogitsLoss(), optimizer=optimizer, scheduler=scheduler,
+        epochs=math.ceil(steps / per_epoch), max_steps=steps, batch_size=batch, device=device, generator=generator,
+        batch_fn=lambda net, b: (net(b[0]).squeeze(1), b[1]), progress=False)
     return model.eval()
 
 

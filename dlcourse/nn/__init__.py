@@ -6,10 +6,13 @@ Each concept lives in its own module; this file only re-exports the public class
 """
 from . import functional, init, utils  # noqa: F401
 from .conv import Conv2d
+from .embedding import Embedding
 from .perceptron import Adaline, McCullochPitts, Perceptron
 from .pooling import AvgPool2d, MaxPool2d
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .separable import DepthwiseSeparableConv2d
 
 __all__: list[str] = []
 __all__ += ["Adaline", "McCullochPitts", "Perceptron"]
 __all__ += ["Conv2d", "MaxPool2d", "AvgPool2d", "DepthwiseSeparableConv2d"]
+__all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "Embedding"]
