@@ -24,7 +24,7 @@ import math
 from collections.abc import Callable, Iterable
 from numbers import Real
 
-__all__ = ["Value", "FREED_GRAPH_ERROR"]
+__all__ = ["Value", "FREED_GRAPH_ERROR", "NO_GRAD_ERROR"]
 
 #: torch's message for a second backward pass through a freed graph (torch raises a RuntimeError too).
 FREED_GRAPH_ERROR = (

@@ -26,7 +26,7 @@ __all__ = ["Config", "QUICK", "FULL", "config", "EncoderResult", "train_encoder"
 class Config:
     """Steps of full-batch gradient descent with momentum, and the learning rate."""
 
-    steps: int = 1000
+    steps: int = 500
     lr: float = 2.0
     momentum: float = 0.9
     hidden: int = 3
