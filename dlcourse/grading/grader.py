@@ -333,10 +333,6 @@ def grade_all(paths: list[str], chapter: list[int] | int | str | None = None, jo
     can only import the reference). ``sandbox``: ``"auto"``, ``"namespaces"`` or ``"process"`` (see
     :func:`~dlcourse.grading.sandbox.sandbox_mode`); the mode that ran is in every ``SubmissionGrade.mode``.
     """
-    try:
-        mode, _why = sandbox_mode(sandbox)
-    except (RuntimeError, ValueError) as err:
-        raise GradingError(str(err)) from None
     found, errors = find_submissions(paths)
     loaded: list[tuple[str, Submission | None, str | None, list[Path]]] = []
     for name, nbs in found:  # main thread: reading, JSON, parsing, unparsing; each contained
@@ -352,6 +348,10 @@ def grade_all(paths: list[str], chapter: list[int] | int | str | None = None, jo
     good = [s for _, s, _, _ in loaded if s is not None]
     exs = select_exercises(good, chapter) if good else []
     ids = {ex.id for ex in exs}
+    try:  # after the checks that need no sandbox, before anything runs
+        mode, _why = sandbox_mode(sandbox)
+    except (RuntimeError, ValueError) as err:
+        raise GradingError(str(err)) from None
     for ex in exs:  # the reference (trusted) runs here, once, before any thread starts
         expected_outputs(ex)
         _mistake_outputs(ex)

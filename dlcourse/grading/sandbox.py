@@ -141,9 +141,10 @@ def _install_tripwires(forbidden: tuple[str, ...], tripped: list) -> None:
         if obj is None:
             continue
         objs = [(obj, name)]
-        if inspect.ismodule(obj):  # the package and every loaded submodule (a built name reaches those too)
+        if inspect.ismodule(obj):  # a dlcourse package: it and every loaded submodule (reachable by a built name)
+            deep = obj.__name__.startswith("dlcourse")  # torch.autograd must not forbid torch.no_grad
             mods = [m for n, m in list(sys.modules.items())
-                    if m is not None and (n == obj.__name__ or n.startswith(obj.__name__ + "."))]
+                    if m is not None and (n == obj.__name__ or deep and n.startswith(obj.__name__ + "."))]
             objs = [(v, f"{m.__name__}.{k}") for m in mods for k, v in vars(m).items()
                     if not k.startswith("_") and callable(v) and getattr(v, "__module__", "") == m.__name__]
         for o, n in objs:
