@@ -140,30 +140,36 @@ def warm_up() -> None:
 
 
 def install_tamper_wires(wrap: Callable[[Callable, str], Callable]) -> None:
-    """Replace each of :data:`TAMPER_NAMES`, in every loaded torch module that holds it, by ``wrap(orig, name)``."""
+    """Replace each of :data:`TAMPER_NAMES`, in every loaded torch module that holds it, by ``wrap(orig, name)``.
+
+    One pass over the loaded modules (there are thousands once torch is imported).
+    """
     import importlib
 
+    wrappers: dict[int, Callable] = {}
     for dotted in TAMPER_NAMES:
         mod_name, _, attr = dotted.rpartition(".")
         try:
-            orig = getattr(importlib.import_module(mod_name), attr)
+            mod = importlib.import_module(mod_name)
+            orig = getattr(mod, attr)
         except (ImportError, AttributeError):
             continue
-        wrapper = wrap(orig, dotted)
+        wrappers[id(orig)] = wrap(orig, dotted)
         try:
-            setattr(importlib.import_module(mod_name), attr, wrapper)
+            setattr(mod, attr, wrappers[id(orig)])
         except (AttributeError, TypeError):
             pass
-        for name, mod in list(sys.modules.items()):
-            if mod is None or not name.startswith("torch"):
-                continue
-            try:
-                items = list(vars(mod).items())
-            except TypeError:
-                continue
-            for k, v in items:
-                if v is orig:
-                    try:
-                        setattr(mod, k, wrapper)
-                    except (AttributeError, TypeError):
-                        pass
+    for name, mod in list(sys.modules.items()):
+        if mod is None or not name.startswith("torch"):
+            continue
+        try:
+            items = list(vars(mod).items())
+        except TypeError:
+            continue
+        for k, v in items:
+            w = wrappers.get(id(v))
+            if w is not None:
+                try:
+                    setattr(mod, k, w)
+                except (AttributeError, TypeError):
+                    pass

@@ -335,10 +335,6 @@ def grade_all(paths: list[str], chapter: list[int] | int | str | None = None, jo
     ``shard``: ``(K, N)`` grades only the K-th of N disjoint shards (:mod:`dlcourse.grading.shards`); it needs
     an explicit ``chapter``, so that every shard grades the same exercise set.
     """
-    try:
-        mode, _why = sandbox_mode(sandbox)
-    except (RuntimeError, ValueError) as err:
-        raise GradingError(str(err)) from None
     found, errors = find_submissions(paths)
     if shard is not None:
         if chapter is None:
@@ -362,6 +358,10 @@ def grade_all(paths: list[str], chapter: list[int] | int | str | None = None, jo
     good = [s for _, s, _, _ in loaded if s is not None]
     exs = select_exercises(good, chapter) if good else []
     ids = {ex.id for ex in exs}
+    try:  # after the checks that need no sandbox, before anything runs
+        mode, _why = sandbox_mode(sandbox)
+    except (RuntimeError, ValueError) as err:
+        raise GradingError(str(err)) from None
     for ex in exs:  # the reference (trusted) runs here, once, before any thread starts
         expected_outputs(ex)
         _mistake_outputs(ex)

@@ -7,8 +7,9 @@ NumPy and every exercise master, so starting one costs milliseconds instead of t
 1. starts its own session (so the whole process group can be killed), sends stdout/stderr into a pipe, limits
    its address space (``RLIMIT_AS`` = what is already mapped + the memory limit), its CPU time (the primary time
    limit) and the files it may write, and uses one thread;
-2. installs run-time tripwires on the exercise's forbidden callables (they fire only when the submission's own
-   code is on the call stack);
+2. installs run-time tripwires on the exercise's forbidden callables (:mod:`.tripwires`; they fire only when the
+   submission's own code is on the call stack) and, for exercises that forbid aten operators, the dispatcher
+   check (:mod:`.dispatch`); then, where the machine allows, moves into Linux namespaces (:mod:`.isolation`);
 3. executes the kept definitions one statement at a time (an import that fails costs only what needs it);
 4. runs the exercise's cases on the entry, converts each result to plain arrays and writes them into a second
    pipe in the format of :mod:`.wire` (sizes declared up front, plain ``.npy``, nothing compressed).
@@ -29,6 +30,15 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
+from .tripwires import (
+    SUBMISSION_FILENAME,
+    ForbiddenCall,
+    guard_references,
+    install_tripwires,
+    submission_on_stack,
+    wire,
+)
+
 __all__ = ["SandboxResult", "Failure", "run_exercise", "sandbox_mode", "wall_limit", "OUTPUT_LIMIT", "MEMORY_LIMIT",
            "RESULT_LIMIT", "MESSAGE_LIMIT"]
 
@@ -39,7 +49,6 @@ MEMORY_LIMIT = 2 << 30          # bytes of address space the submission may add 
 _FILE_LIMIT = 16 << 20          # the largest file the child may write
 _CPU_SLACK = 1.0                # CPU seconds for the child's own setup (tripwires), on top of the time limit
 TMP_LIMIT = 64 << 20            # bytes of the private /tmp in the namespace sandbox
-SUBMISSION_FILENAME = "<submission>"
 
 
 class Failure(StrEnum):
@@ -100,121 +109,6 @@ def _context():
 
 
 # ------------------------------------------------------------------ child side
-class ForbiddenCall(BaseException):
-    """Raised by a tripwire; a BaseException so that ``except Exception`` in the submission does not hide it."""
-
-
-def _submission_on_stack() -> bool:
-    f = sys._getframe(2)
-    while f is not None:
-        if f.f_code.co_filename == SUBMISSION_FILENAME:
-            return True
-        f = f.f_back
-    return False
-
-
-def _install_tripwires(forbidden: tuple[str, ...], tripped: list) -> None:
-    import importlib
-    import inspect
-
-    import torch
-
-    targets: dict[int, tuple[object, str]] = {}
-
-    def resolve(dotted: str):
-        parts = dotted.split(".")
-        for i in range(len(parts), 0, -1):
-            try:
-                obj = importlib.import_module(".".join(parts[:i]))
-            except ImportError:
-                continue
-            try:
-                for p in parts[i:]:
-                    obj = getattr(obj, p)
-            except AttributeError:
-                return None
-            return obj
-        return None
-
-    for name in forbidden:
-        obj = resolve(name)
-        if obj is None:
-            continue
-        objs = [(obj, name)]
-        if inspect.ismodule(obj):  # the package and every loaded submodule (a built name reaches those too)
-            mods = [m for n, m in list(sys.modules.items())
-                    if m is not None and (n == obj.__name__ or n.startswith(obj.__name__ + "."))]
-            objs = [(v, f"{m.__name__}.{k}") for m in mods for k, v in vars(m).items()
-                    if not k.startswith("_") and callable(v) and getattr(v, "__module__", "") == m.__name__]
-        for o, n in objs:
-            targets[id(o)] = (o, n)
-        parts = name.split(".")
-        if len(parts) == 2 and parts[0] == "torch" and hasattr(torch.Tensor, parts[1]):
-            m = getattr(torch.Tensor, parts[1])
-            targets[id(m)] = (m, f"torch.Tensor.{parts[1]}")
-    if not targets:
-        return
-
-    def make(orig, label):
-        if isinstance(orig, type):
-            init = orig.__init__
-
-            def __init__(self, *a, **k):
-                if _submission_on_stack():
-                    tripped.append(label)
-                    raise ForbiddenCall(f"uses {label}, which this exercise forbids")
-                return init(self, *a, **k)
-            return __init__
-
-        def tripwire(*a, **k):
-            if _submission_on_stack():
-                tripped.append(label)
-                raise ForbiddenCall(f"uses {label}, which this exercise forbids")
-            return orig(*a, **k)
-        tripwire.__name__ = getattr(orig, "__name__", "tripwire")
-        return tripwire
-
-    wrappers = {i: make(o, n) for i, (o, n) in targets.items()}
-    for i, (o, _n) in targets.items():
-        if isinstance(o, type):
-            try:
-                o.__init__ = wrappers[i]
-            except TypeError:
-                pass
-    # replace every reference to a forbidden callable in torch's and dlcourse's modules and in torch.Tensor
-    for modname, mod in list(sys.modules.items()):
-        if mod is None or not (modname.startswith("torch") or modname.startswith("dlcourse")):
-            continue
-        try:
-            items = list(vars(mod).items())
-        except TypeError:
-            continue
-        for k, v in items:
-            if id(v) in targets and not isinstance(v, type):
-                try:
-                    setattr(mod, k, wrappers[id(v)])
-                except (AttributeError, TypeError):
-                    pass
-    for k, v in list(vars(torch.Tensor).items()):
-        if id(v) in targets:
-            setattr(torch.Tensor, k, wrappers[id(v)])
-
-
-def _guard_references(all_exercises: list, tripped: list) -> None:
-    """The masters' ``reference`` attributes become tripwires too (the registry is not a way around them)."""
-    def guard(ref, label):
-        def reference(*a, **k):
-            if _submission_on_stack():
-                tripped.append(label)
-                raise ForbiddenCall(f"uses {label}, the reference solution")
-            return ref(*a, **k)
-        return reference
-
-    for ex in all_exercises:
-        object.__setattr__(ex, "reference", guard(ex.reference, f"the reference of exercise {ex.id}"))
-        object.__setattr__(ex, "mistakes", ())
-
-
 def _cap(text: str, limit: int = MESSAGE_LIMIT) -> str:
     text = str(text)
     return text if len(text) <= limit else text[:limit] + f" ... [{len(text) - limit} more characters cut]"
@@ -225,17 +119,6 @@ def _write_all(fd: int, data: bytes) -> None:
     while view:
         n = os.write(fd, view)
         view = view[n:]
-
-
-def _wire(orig, label: str, tripped: list):
-    """A callable that raises :class:`ForbiddenCall` when the submission's code calls it, else calls ``orig``."""
-    def tripwire(*a, **k):
-        if _submission_on_stack():
-            tripped.append(label)
-            raise ForbiddenCall(f"uses {label}, which this exercise forbids")
-        return orig(*a, **k)
-    tripwire.__name__ = getattr(orig, "__name__", "tripwire")
-    return tripwire
 
 
 def _child(ex_id: str, source: str, out_conn, res_conn, memory: int, cpu_seconds: float, extra: tuple,
@@ -281,8 +164,8 @@ def _child(ex_id: str, source: str, out_conn, res_conn, memory: int, cpu_seconds
     ex = exercises.get(ex_id)
     tripped: list = []
     t0 = time.monotonic()
-    _install_tripwires(forbidden, tripped)
-    _guard_references(exercises.all_exercises(), tripped)
+    install_tripwires(forbidden, tripped)
+    guard_references(exercises.all_exercises(), tripped)
 
     import ast
     import types
@@ -307,8 +190,8 @@ def _child(ex_id: str, source: str, out_conn, res_conn, memory: int, cpu_seconds
             tripped.append(label)
             raise ForbiddenCall(f"uses {label}, which this exercise forbids")
 
-        install_tamper_wires(lambda orig, name: _wire(orig, f"{name} (switches off the grader's check)", tripped))
-        guard = ForbiddenOps(tuple(ops), _submission_on_stack, hit).__enter__()
+        install_tamper_wires(lambda orig, name: wire(orig, f"{name} (switches off the grader's check)", tripped))
+        guard = ForbiddenOps(tuple(ops), submission_on_stack, hit).__enter__()
     t1 = time.monotonic()
     try:
         if exit_reason is None:
@@ -411,17 +294,21 @@ def sandbox_mode(requested: str = "auto") -> tuple[str, str]:
     return _MODE
 
 
-def _pump(p, caps: dict[int, int], wall: float) -> tuple[dict[int, bytearray], int | None, bool]:
+def _pump(p, caps: dict[int, int], wall: float, exit_fd: int | None = None
+          ) -> tuple[dict[int, bytearray], int | None, bool]:
     """Read the pipes ``caps`` (fd -> byte cap) until the child exits, the wall limit passes or a cap is passed.
 
-    Returns ``(bytes per fd, the fd whose cap was passed or None, timed out)``.
+    ``exit_fd``: a pidfd of the child (readable when it ends, even if the fork server that forked it was killed);
+    without one, the fork server's sentinel. Returns ``(bytes per fd, the fd whose cap was passed or None,
+    timed out)``.
     """
+    done = p.sentinel if exit_fd is None else exit_fd
     bufs = {fd: bytearray() for fd in caps}
     sel = selectors.DefaultSelector()
     for fd in caps:
         os.set_blocking(fd, False)
         sel.register(fd, selectors.EVENT_READ)
-    sel.register(p.sentinel, selectors.EVENT_READ)
+    sel.register(done, selectors.EVENT_READ)
     deadline = time.monotonic() + wall
     open_fds, exited = set(caps), False
 
@@ -444,9 +331,9 @@ def _pump(p, caps: dict[int, int], wall: float) -> tuple[dict[int, bytearray], i
             if remaining <= 0:
                 return bufs, None, True
             for key, _ in sel.select(remaining):
-                if key.fd == p.sentinel:
+                if key.fd == done:
                     exited = True
-                    sel.unregister(p.sentinel)
+                    sel.unregister(done)
                 elif key.fd in open_fds:
                     read(key.fd)
                     if len(bufs[key.fd]) > caps[key.fd]:
@@ -504,7 +391,16 @@ def run_exercise(ex_id: str, source: str, timeout: float, memory: int = MEMORY_L
         p.start()
         out_w.close()
         res_w.close()
-        bufs, over, timed_out = _pump(p, {out_r.fileno(): OUTPUT_LIMIT, res_r.fileno(): RESULT_LIMIT}, wall)
+        try:  # the child's end, seen even if a submission kills the fork server (the child's parent)
+            exit_fd = os.pidfd_open(p.pid)
+        except (OSError, AttributeError):
+            exit_fd = None
+        try:
+            bufs, over, timed_out = _pump(p, {out_r.fileno(): OUTPUT_LIMIT, res_r.fileno(): RESULT_LIMIT}, wall,
+                                          exit_fd)
+        finally:
+            if exit_fd is not None:
+                os.close(exit_fd)
     finally:
         for c in (out_w, res_w):
             c.close()
@@ -531,9 +427,10 @@ def run_exercise(ex_id: str, source: str, timeout: float, memory: int = MEMORY_L
         return fail(Failure.OUTPUT, f"printed more than {OUTPUT_LIMIT / 2**20:.0f} MB (the limit per exercise)")
     if over == res_fd:
         return fail(Failure.RESULT, f"returned more than {RESULT_LIMIT / 2**20:.0f} MB of results (the limit)")
-    code = p.exitcode
+    code = p.exitcode  # 255 when the fork server was killed: then a complete result still counts
     data = bytes(bufs[res_fd])
-    if code != 0 or not data:
+
+    def by_exit() -> SandboxResult:
         if code is not None and code < 0:
             kind, why = {signal.SIGKILL: (Failure.MEMORY, "was killed (SIGKILL, most likely out of memory)"),
                          signal.SIGXCPU: (Failure.TIMEOUT, f"used more than its CPU time limit ({timeout:g} s)"),
@@ -542,9 +439,14 @@ def run_exercise(ex_id: str, source: str, timeout: float, memory: int = MEMORY_L
         else:
             kind, why = Failure.EXIT, f"exited the interpreter (exit code {code}) before returning a result"
         return fail(kind, why)
+
+    if not data:
+        return by_exit()
     try:
         outcomes, meta = _decode(data)
     except Exception as err:  # noqa: BLE001 - a forged or broken result is a failure, never a crash
+        if code is not None and code < 0:
+            return by_exit()  # killed while writing its result
         return fail(Failure.RESULT, f"returned an unreadable result ({type(err).__name__}: {_cap(err, 200)})")
     if meta.get("exit"):
         try:
