@@ -166,14 +166,15 @@ class Seq2SeqHistory:
     valid_accuracy: list[float]
 
 
-def _exact(model: Seq2Seq, src, lengths, tgt, batch_size: int = 512) -> torch.Tensor:
-    """Per-example exact match of the greedy translation with tgt[:, 1:] (bool, (N,))."""
+def _exact(model: Seq2Seq, src, lengths, tgt, batch_size: int = 512, per_token: bool = False) -> torch.Tensor:
+    """Per-example exact match of the greedy translation with tgt[:, 1:] (bool, (N,)), or with ``per_token`` the
+    fraction of target positions right (float, (N,))."""
     model.eval()
     hits = []
     for i in range(0, len(src), batch_size):
         s, n, t = src[i:i + batch_size], lengths[i:i + batch_size], tgt[i:i + batch_size, 1:]
         pred = model.greedy_decode(s, n, t.shape[1])
-        hits.append((pred == t).all(dim=1))
+        hits.append((pred == t).float().mean(dim=1) if per_token else (pred == t).all(dim=1))
     return torch.cat(hits)
 
 
@@ -214,13 +215,16 @@ def train_seq2seq(model: Seq2Seq, train, *, epochs: int, batch_size: int = 64, l
     return history
 
 
-def accuracy_by_length(model: Seq2Seq, data, bins: list[int]) -> list[tuple[int, int, float, int]]:
-    """Exact-match accuracy of greedy translations per source-length bin ``[bins[i], bins[i+1])``.
+def accuracy_by_length(model: Seq2Seq, data, bins: list[int], *, per_token: bool = False,
+                       ) -> list[tuple[int, int, float, int]]:
+    """Exact-match accuracy of greedy translations per source-length bin ``[bins[i], bins[i+1])`` (with
+    ``per_token``: the fraction of target tokens right, ``<eos>`` included).
 
     Returns rows ``(low, high, accuracy, count)``; empty bins are left out.
     """
     device = next(model.parameters()).device
-    hits = _exact(model, data.src.to(device), data.src_lengths.to(device), data.tgt.to(device)).cpu()
+    hits = _exact(model, data.src.to(device), data.src_lengths.to(device), data.tgt.to(device),
+                  per_token=per_token).cpu()
     lengths = data.src_lengths.cpu()
     rows = []
     for lo, hi in zip(bins[:-1], bins[1:]):
