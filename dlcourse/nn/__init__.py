@@ -13,3 +13,6 @@ __all__: list[str] = []
 __all__ += ["Adaline", "McCullochPitts", "Perceptron"]
 __all__ += ["Conv2d", "conv2d", "conv2d_loop", "im2col", "col2im", "MaxPool2d", "AvgPool2d", "max_pool2d",
             "avg_pool2d", "DepthwiseSeparableConv2d"]
+from .normalization import LayerNorm  # noqa: E402
+
+__all__ += ["LayerNorm"]
