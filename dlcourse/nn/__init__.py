@@ -16,3 +16,9 @@ __all__ += ["Conv2d", "conv2d", "conv2d_loop", "im2col", "col2im", "MaxPool2d", 
 from .normalization import LayerNorm  # noqa: E402
 
 __all__ += ["LayerNorm"]
+from . import init  # noqa: E402,F401
+from .batchnorm import BatchNorm1d, BatchNorm2d  # noqa: E402
+from .dropout import Dropout  # noqa: E402
+from .lora import LoRALinear, add_lora, count_trainable  # noqa: E402
+
+__all__ += ["init", "BatchNorm1d", "BatchNorm2d", "Dropout", "LoRALinear", "add_lora", "count_trainable"]
