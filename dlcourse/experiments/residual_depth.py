@@ -2,7 +2,7 @@
 ``ch6-residual``).
 
 :class:`dlcourse.models.DeepMLP` with ``residual=False`` and ``True`` (the same layers; the residual one adds
-``x`` back in every block) at several depths, trained on the digits with the same optimizer, seed and epochs.
+``x`` back in every block) at several depths, trained on the digits with the same optimizer (Adam), seed and epochs.
 He et al. (2016) saw the plain network's *training* error rise with depth (degradation); the residual one keeps
 improving or stays level.
 """
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
 from .. import optim, runtime
@@ -28,8 +29,8 @@ class Config:
     width: int = 32
     epochs: int = 5
     batch_size: int = 64
-    lr: float = 0.05
-    momentum: float = 0.9
+    lr: float = 1e-3
+    batchnorm: bool = False
 
 
 QUICK = Config()
@@ -47,12 +48,13 @@ def run(cfg: Config | None = None, seed: int = 0) -> dict[bool, dict[int, dict[s
     results: dict[bool, dict[int, dict[str, float]]] = {False: {}, True: {}}
     for residual, n in tqdm([(r, n) for r in (False, True) for n in cfg.blocks], desc="depths", leave=False):
         torch.manual_seed(seed)
-        model = DeepMLP(64, cfg.width, n, 10, residual=residual)
+        model = DeepMLP(64, cfg.width, n, 10, residual=residual, batchnorm=cfg.batchnorm)
         try:
-            h = fit(model, (data.X_train, data.y_train), loss_fn=nn.CrossEntropyLoss(),
-                    optimizer=optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum), epochs=cfg.epochs,
-                    batch_size=cfg.batch_size, valid=(data.X_test, data.y_test), metrics={"accuracy": accuracy},
-                    generator=torch.Generator().manual_seed(seed), progress=False, device="cpu")
+            loader = DataLoader(TensorDataset(data.X_train, data.y_train), batch_size=cfg.batch_size, shuffle=True,
+                                drop_last=True, generator=torch.Generator().manual_seed(seed))
+            h = fit(model, loader, loss_fn=nn.CrossEntropyLoss(), optimizer=optim.Adam(model.parameters(), lr=cfg.lr),
+                    epochs=cfg.epochs, valid=(data.X_test, data.y_test), metrics={"accuracy": accuracy},
+                    progress=False, device="cpu")
             results[residual][n] = {"train_loss": h.last["train_loss"], "valid_accuracy": h.last["valid_accuracy"],
                                     "layers": 2 * n + 2}
         except FloatingPointError:

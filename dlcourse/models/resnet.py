@@ -45,17 +45,20 @@ class BasicBlock(nn.Module):
 
 
 class ResidualMLPBlock(nn.Module):
-    """``relu(x + fc2(relu(fc1(x))))`` (``residual=True``) or ``relu(fc2(relu(fc1(x))))`` (plain)."""
+    """``relu(x + F(x))`` (``residual=True``) or ``relu(F(x))`` (plain), with ``F = fc2 . relu . fc1``, or with
+    ``batchnorm=True`` ``F = bn2 . fc2 . relu . bn1 . fc1`` (the layout of :class:`BasicBlock`)."""
 
-    def __init__(self, width: int, residual: bool = True) -> None:
+    def __init__(self, width: int, residual: bool = True, batchnorm: bool = False) -> None:
         super().__init__()
-        self.fc1 = nn.Linear(width, width)
-        self.fc2 = nn.Linear(width, width)
+        self.fc1 = nn.Linear(width, width, bias=not batchnorm)
+        self.fc2 = nn.Linear(width, width, bias=not batchnorm)
+        self.bn1 = nn.BatchNorm1d(width) if batchnorm else nn.Identity()
+        self.bn2 = nn.BatchNorm1d(width) if batchnorm else nn.Identity()
         self.residual = residual
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (N, width) -> (N, width)."""
-        out = self.fc2(torch.relu(self.fc1(x)))
+        out = self.bn2(self.fc2(torch.relu(self.bn1(self.fc1(x)))))
         return torch.relu(x + out if self.residual else out)
 
 
@@ -63,28 +66,31 @@ class DeepMLP(nn.Module):
     """``Linear(in, width) + relu``, ``num_blocks`` blocks (two layers each), ``Linear(width, out)``.
 
     Every ``Linear`` is He-initialised (``kaiming_normal_``, fan_in, relu) with zero biases, so the plain and the
-    residual networks differ only by the ``+ x``. With ``residual=True`` the second layer of each block starts at
-    a smaller scale (``block_scale``), so the sum of many blocks does not blow the signal up.
+    residual networks differ only by the ``+ x``. With ``residual=True`` the last layer of each block (``fc2``, or
+    ``bn2``'s scale with ``batchnorm``) starts at ``block_scale`` times its usual size: adding ``F(x)`` of the same
+    size as ``x`` in every block would double the variance per block (Goyal et al. 2017 start ``bn2`` at zero for
+    the same reason).
     """
 
     def __init__(self, in_features: int, width: int, num_blocks: int, out_features: int, residual: bool = True,
-                 *, block_scale: float = 0.1) -> None:
+                 *, batchnorm: bool = False, block_scale: float = 0.1) -> None:
         super().__init__()
         if num_blocks < 0:
             raise ValueError(f"num_blocks must be >= 0, got {num_blocks}")
         self.stem = nn.Linear(in_features, width)
-        self.blocks = nn.Sequential(*[ResidualMLPBlock(width, residual) for _ in range(num_blocks)])
+        self.blocks = nn.Sequential(*[ResidualMLPBlock(width, residual, batchnorm) for _ in range(num_blocks)])
         self.head = nn.Linear(width, out_features)
         from ..nn.init import kaiming_normal_, zeros_
 
         for m in self.modules():
             if isinstance(m, nn.Linear):
                 kaiming_normal_(m.weight, nonlinearity="relu")
-                zeros_(m.bias)
+                if m.bias is not None:
+                    zeros_(m.bias)
         if residual:
             with torch.no_grad():
                 for block in self.blocks:
-                    block.fc2.weight.mul_(block_scale)
+                    (block.bn2.weight if batchnorm else block.fc2.weight).mul_(block_scale)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """x: (N, in_features) -> (N, out_features)."""
