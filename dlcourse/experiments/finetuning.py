@@ -27,7 +27,8 @@ from ..data.digits import load_digits
 from ..nn.lora import add_lora, count_trainable
 from ..training import accuracy, evaluate, fit
 
-__all__ = ["N_TARGET", "Config", "QUICK", "FULL", "config", "split_tasks", "make_body", "pretrain", "adapt", "run", "plot"]
+__all__ = ["N_TARGET", "Config", "QUICK", "FULL", "config", "split_tasks", "make_body", "pretrain", "adapt", "run",
+           "plot"]
 
 
 @dataclass(frozen=True)

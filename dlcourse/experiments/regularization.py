@@ -113,7 +113,7 @@ def plot(results: dict[str, list[dict[str, float]]], weights: dict[str, torch.Te
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-    for i, (variant, rs) in enumerate(results.items()):
+    for i, rs in enumerate(results.values()):
         gaps = [r["gap"] for r in rs]
         axes[0].plot([i] * len(gaps), gaps, "o", alpha=0.7)
         axes[0].plot([i - 0.2, i + 0.2], [sum(gaps) / len(gaps)] * 2, "k-")
