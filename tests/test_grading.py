@@ -14,18 +14,20 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from exercise_solutions import module_copy_source, solution_source
 
 from dlcourse import cli
 from dlcourse import exercises as E
 from dlcourse.exercises.check import _mistake_outputs
 from dlcourse.exercises.compare import compare
-from dlcourse.exercises.notebook import _notebook, learner_notebook, module_copy_source, notebook_text, solution_source
+from dlcourse.exercises.notebook import _notebook, learner_notebook, notebook_text
 from dlcourse.grading import grade_all, load_submission
 from dlcourse.grading.forbidden import find_forbidden
 from dlcourse.grading.submission import keep_definitions
 
 ROOT = Path(__file__).resolve().parents[1]
 E.register_module("fake_exercises")
+E.register_module("fake_questions")  # chapter 98: graded questions go through the same grader
 CHAPTERS = E.chapters()
 
 
@@ -108,7 +110,7 @@ def generic_run(tmp_path_factory):
                 (d / "mistakes" / f"{tag}-{k}.ipynb").write_text(_single(ex, msrc))
                 plan[f"{tag}-{k}"] = (ex.id, m.name)
     for ch in CHAPTERS:
-        nb = learner_notebook(ch) if ch in E.CHAPTER_DIRS else _notebook(ch, E.all_exercises(ch), solutions=False)
+        nb = learner_notebook(ch) if ch in E.CHAPTER_DIRS else _notebook(ch, E.all_exercises(ch))
         (d / "learners" / f"ch{ch}.ipynb").write_text(notebook_text(nb))
     results = {}
     everything = tuple(ex.id for ex in E.all_exercises())

@@ -4,7 +4,8 @@ import torch
 from torch import nn
 
 from dlcourse.models import BasicBlock, DeepMLP
-from dlcourse.nn import LoRALinear, add_lora, count_trainable
+from dlcourse.nn import LoRALinear
+from dlcourse.nn.lora import add_lora, count_trainable
 
 
 def test_lora_starts_as_base_trains_only_adapters_and_merges():

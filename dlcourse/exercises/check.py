@@ -129,7 +129,10 @@ def judge(ex: Exercise, outcomes: list[tuple[str, Any]]) -> Verdict:
     cases = ex.cases()
     hint = f"Hint: re-read the section `{ex.section}` of the book (the exercise statement links it)."
     if not outcomes or outcomes[0][0] == "stub":
-        return Verdict(False, "not attempted yet (the stub still raises NotImplementedError)", 0)
+        what = "no answer given" if ex.kind == "question" else "the stub still raises NotImplementedError"
+        return Verdict(False, f"not attempted yet ({what})", 0)
+    if ex.kind == "question":
+        return _judge_question(ex, expected[0], outcomes[0], hint)
     worst = 0.0
     for i, exp in enumerate(expected):
         note = cases[i].note or f"case {i + 1}"
@@ -155,8 +158,27 @@ def judge(ex: Exercise, outcomes: list[tuple[str, Any]]) -> Verdict:
     return Verdict(True, f"passed on all {len(expected)} inputs (largest difference {worst:.2g})", None, worst)
 
 
-def check(ex_id: str, answer: Callable, *, quiet: bool = False) -> CheckResult:
+def _judge_question(ex: Exercise, expected: Any, outcome: tuple[str, Any], hint: str) -> Verdict:
+    """A graded question's verdict; the feedback never reveals the expected answer."""
+    kind, got = outcome
+    if kind == "error":
+        return Verdict(False, f"your answer is not in the expected form: {got}", 0)
+    if compare(expected, got, ex.rtol, ex.atol).ok:
+        return Verdict(True, "right", None)
+    mistake = _matching_mistake(ex, [outcome])
+    shown = got if isinstance(got, str) else f"{float(got):g}"
+    lines = [f"{shown} is not right."]
+    if mistake is not None:
+        lines.append(f"This looks like a known mistake, {mistake.name!r}: {mistake.message}")
+    lines.append(hint)
+    return Verdict(False, "\n".join(lines), 0, mistake=mistake.name if mistake else None)
+
+
+def check(ex_id: str, answer: Any, *, quiet: bool = False) -> CheckResult:
     """Check the learner's ``answer`` to exercise ``ex_id`` and print a short verdict.
+
+    ``answer`` is the function or class the exercise asks for, or, for a graded question, the answer's value
+    (a number or a choice's letter).
 
     Never raises on a wrong or unfinished answer (the exercise notebooks are executed when the book is built):
     the untouched stub prints "not attempted yet".
@@ -167,7 +189,7 @@ def check(ex_id: str, answer: Callable, *, quiet: bool = False) -> CheckResult:
     from . import get
 
     ex = get(ex_id)
-    if not callable(answer):
+    if ex.kind != "question" and not callable(answer):
         msg = f"check({ex.id!r}, ...) expects your {ex.entry} itself, got a {type(answer).__name__}"
         status = "failed"
         verdict = Verdict(False, msg)

@@ -1,2 +1,3 @@
-"""Chapter experiments, one module each (run by the book's notebooks at the quick size, ``DLCOURSE_SIZE=full``
-for the full size)."""
+"""Chapter experiments, one module per experiment (book: each module names its section). Import the module you
+need, e.g. ``from dlcourse.experiments.scale import run_scale_experiment``; nothing is re-exported here, so
+importing one experiment never pays for another."""

@@ -1,8 +1,11 @@
 """Whole networks built from ``dlcourse.nn`` or ``torch.nn`` layers. Add one import line per module."""
+from .gmdh import GMDH, GMDHLayer
 from .lenet import DigitsConvNet, LeNet, SeparableConvNet, train_digits
+from .mlp import MLP
+from .resnet import BasicBlock, DeepMLP, ResidualMLPBlock
 
 __all__: list[str] = []
+__all__ += ["GMDH", "GMDHLayer"]
 __all__ += ["LeNet", "DigitsConvNet", "SeparableConvNet", "train_digits"]
-from .resnet import BasicBlock, DeepMLP, ResidualMLPBlock  # noqa: E402
-
+__all__ += ["MLP"]
 __all__ += ["BasicBlock", "ResidualMLPBlock", "DeepMLP"]

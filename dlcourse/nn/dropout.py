@@ -19,7 +19,7 @@ def _check_p(p: float) -> None:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def dropout(input: torch.Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+def dropout(input: torch.Tensor, p: float = 0.5, training: bool = True, inplace: bool = False, *,
             generator: torch.Generator | None = None) -> torch.Tensor:
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` (when ``training``).
 

@@ -10,6 +10,9 @@ draw on ``[-sqrt(3) std, sqrt(3) std]`` has the same variance as a normal draw w
 
 For a weight of shape (out, in, *kernel): ``fan_in = in * prod(kernel)``, ``fan_out = out * prod(kernel)``.
 With the same ``generator`` these functions draw exactly the numbers torch's draw.
+
+:func:`init_weights` re-initialises a whole network by scheme name (``"torch"``, ``"xavier"``, ``"he"``); Chapter 3
+("Vanishing gradients") and Chapter 4 ("LeNet") use it before Chapter 6 derives the schemes.
 """
 from __future__ import annotations
 
@@ -17,9 +20,10 @@ import math
 import warnings
 
 import torch
+from torch import nn
 
-__all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_", "xavier_uniform_",
-           "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "_calculate_fan_in_and_fan_out"]
+__all__ = ["INIT_SCHEMES", "init_weights", "calculate_gain", "uniform_", "normal_", "constant_", "ones_", "zeros_",
+           "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "_calculate_fan_in_and_fan_out"]
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
 
@@ -132,3 +136,43 @@ def kaiming_normal_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in", no
     if std is None:
         return tensor
     return normal_(tensor, 0.0, std, generator)
+
+
+INIT_SCHEMES = ("torch", "xavier", "he")
+
+
+def init_weights(module: nn.Module, scheme: str, *, distribution: str = "normal",
+                 nonlinearity: str = "linear") -> nn.Module:
+    """Re-initialise, in place and in ``module.modules()`` order, every weight with two or more dimensions.
+
+    Args:
+        module: the network.
+        scheme: ``"torch"`` (leave the layers' own default initialisation, ``nn.Linear``'s uniform
+            :math:`\\pm 1/\\sqrt{\\text{fan\\_in}}`), ``"xavier"`` (variance ``gain^2 * 2 / (fan_in + fan_out)``)
+            or ``"he"`` (variance ``2 / fan_in``, for ReLU networks). With ``"xavier"`` or ``"he"`` every bias is
+            zeroed.
+        distribution: ``"normal"`` or ``"uniform"``, with the scheme's variance.
+        nonlinearity: for ``"xavier"``, the gain is ``calculate_gain(nonlinearity)`` (``"linear"``: 1; ``"tanh"``:
+            5/3).
+
+    Returns:
+        ``module``, for chaining.
+    """
+    if scheme not in INIT_SCHEMES:
+        raise ValueError(f"init must be one of {INIT_SCHEMES}, got {scheme!r}")
+    if distribution not in ("normal", "uniform"):
+        raise ValueError(f"distribution must be 'normal' or 'uniform', got {distribution!r}")
+    if scheme == "torch":
+        return module
+    for m in module.modules():
+        weight = getattr(m, "weight", None)
+        if isinstance(weight, nn.Parameter) and weight.ndim > 1:
+            if scheme == "xavier":
+                fn = xavier_normal_ if distribution == "normal" else xavier_uniform_
+                fn(weight, gain=calculate_gain(nonlinearity))
+            else:
+                fn = kaiming_normal_ if distribution == "normal" else kaiming_uniform_
+                fn(weight, nonlinearity="relu")
+            if getattr(m, "bias", None) is not None:
+                zeros_(m.bias)
+    return module
