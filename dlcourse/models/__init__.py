@@ -3,9 +3,11 @@ from .gmdh import GMDH, GMDHLayer
 from .lenet import DigitsConvNet, LeNet, SeparableConvNet, train_digits
 from .mlp import MLP
 from .seq2seq import Decoder, Encoder, Seq2Seq, make_seq2seq
+from .resnet import BasicBlock, DeepMLP, ResidualMLPBlock
 
 __all__: list[str] = []
 __all__ += ["GMDH", "GMDHLayer"]
 __all__ += ["LeNet", "DigitsConvNet", "SeparableConvNet", "train_digits"]
 __all__ += ["MLP"]
 __all__ += ["Encoder", "Decoder", "Seq2Seq", "make_seq2seq"]
+__all__ += ["BasicBlock", "ResidualMLPBlock", "DeepMLP"]
