@@ -6,3 +6,6 @@ from .conv import conv2d  # noqa: E402
 from .pooling import avg_pool2d, max_pool2d  # noqa: E402
 
 __all__ += ["conv2d", "max_pool2d", "avg_pool2d"]
+from .contrastive import nt_xent  # noqa: E402
+
+__all__ += ["nt_xent"]
