@@ -47,6 +47,6 @@ def epsilon_greedy(q_values: torch.Tensor, epsilon: float, generator: torch.Gene
 
 def linear_schedule(step: int, start: float, end: float, steps: int) -> float:
     """``start`` moving linearly to ``end`` over ``steps`` steps, then ``end`` (DQN's exploration rate)."""
-    if steps <= 0:
+    if step >= steps:
         return end
-    return start + (end - start) * min(step / steps, 1.0)
+    return start + (end - start) * step / steps
