@@ -31,7 +31,7 @@ __all__ = ["Config", "QUICK", "FULL", "config", "VARIANTS", "train_dqn", "greedy
 class Config:
     rows: int = 6
     columns: int = 5
-    steps: int = 1500            # environment steps (one update each, after `warmup`)
+    steps: int = 1200            # environment steps (one update each, after `warmup`)
     warmup: int = 64
     buffer: int = 1000
     batch_size: int = 32
