@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from dlcourse.data.digits import load_digits
 from dlcourse.experiments import gan, vae
-from dlcourse.experiments.sample_quality import diversity, frechet_distance, sample_quality
+from dlcourse.experiments.sample_quality import diversity, frechet_distance, grey_fraction, sample_quality
 from dlcourse.models import VAE, Discriminator, Generator
 from dlcourse.models.gan import discriminator_loss, generator_loss
 from dlcourse.models.vae import vae_loss
@@ -83,6 +83,7 @@ def test_frechet_distance_and_judges():
     assert frechet_distance(a, a) == pytest.approx(0, abs=1e-4)
     assert frechet_distance(a, b) == pytest.approx(6.0, rel=0.1)
     same = torch.ones(10, 1, 8, 8)
+    assert grey_fraction(torch.tensor([0.0, 0.5, 0.9, 0.3])) == 0.5
     assert diversity(same) == 0 and diversity(torch.rand(10, 1, 8, 8, generator=g)) > 1
 
     class Fixed(torch.nn.Module):      # predicts class 3 with probability ~1 for every image

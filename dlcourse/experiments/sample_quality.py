@@ -11,6 +11,10 @@ And the **Fréchet distance** between the classifier's hidden features of real a
 FID, Heusel et al. 2017, with a small digit classifier in place of Inception): fit a Gaussian to each set of
 features and measure ``|m1 - m2|^2 + tr(C1 + C2 - 2 (C1 C2)^(1/2))``. It is 0 for identical distributions and
 grows with both bad samples and missing modes.
+
+Two plain pixel statistics complete the picture: **diversity**, the mean distance between two samples (near 0 when
+the generator has collapsed), and the **grey fraction**, the share of pixels that are neither ink nor paper
+(between 0.2 and 0.8), which measures blur.
 """
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ import scipy.linalg
 import torch
 from torch import nn
 
-__all__ = ["digit_judge", "features", "sample_quality", "frechet_distance", "diversity"]
+__all__ = ["digit_judge", "features", "sample_quality", "frechet_distance", "diversity", "grey_fraction"]
 
 
 def digit_judge(seed: int = 0, epochs: int = 8) -> nn.Module:
@@ -67,3 +71,8 @@ def diversity(images: torch.Tensor) -> float:
     """Mean pixel distance between pairs of images (N, ...): near 0 when every sample is the same."""
     flat = images.reshape(len(images), -1).float()
     return torch.pdist(flat).mean().item()
+
+
+def grey_fraction(images: torch.Tensor, low: float = 0.2, high: float = 0.8) -> float:
+    """Share of pixels strictly between ``low`` and ``high``: blurry images have many grey pixels."""
+    return ((images > low) & (images < high)).float().mean().item()
