@@ -4,6 +4,8 @@ import dataclasses
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dlcourse.experiments import dqn
 from dlcourse.models import QNetwork
@@ -48,6 +50,18 @@ def test_replay_buffer_capacity_overwrites_oldest():
         ReplayBuffer(0, (1,))
     with pytest.raises(ValueError, match="empty"):
         ReplayBuffer(2, (1,)).sample(1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(capacity=st.integers(1, 12), pushes=st.integers(1, 30), window=st.integers(1, 15))
+def test_replay_buffer_keeps_the_last_capacity_transitions(capacity, pushes, window):
+    buf = ReplayBuffer(capacity, (2,))
+    for t in range(pushes):
+        buf.push(torch.full((2,), float(t)), 0, float(t), torch.zeros(2), False)
+    kept = list(range(max(0, pushes - capacity), pushes))
+    assert len(buf) == len(kept) and sorted(buf.reward[:len(buf)].tolist()) == kept
+    assert buf.latest(window).reward.tolist() == kept[-window:]          # time order, oldest first
+    assert set(buf.sample(64, torch.Generator().manual_seed(0)).reward.tolist()) <= set(kept)
 
 
 def test_replay_buffer_samples_uniformly_and_consistently():
