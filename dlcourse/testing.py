@@ -85,6 +85,9 @@ def assert_matches_torch(ours: Callable, theirs: Callable, *inputs: Any, rtol: f
         Our outputs.
     """
     kwargs = kwargs or {}
+    for module in (ours, theirs):      # gradients left by an earlier call would add up with this call's
+        if isinstance(module, nn.Module):
+            module.zero_grad(set_to_none=True)
     ours_in = [_copy(x) for x in inputs]
     theirs_in = [_copy(x) for x in inputs]
     out_ours = ours(*ours_in, **kwargs)

@@ -28,15 +28,11 @@ EXERCISES = [
              statement="Return `min(x**2, limit)`.", section="fake-section",
              stub="def clipped_square(x, limit=1.0):\n    raise NotImplementedError\n",
              forbidden=("torch.clamp",), timeout=5.0,
-             solution="import torch\n\ndef clipped_square(x, limit=1.0):\n    y = x * x\n"
-                      "    return torch.where(y > limit, torch.full_like(y, limit), y)\n",
              mistakes=(Mistake("no clipping", lambda x, limit=1.0: x * x, "You forgot to clip at `limit`."),)),
     Exercise(id="99.2", title="Accuracy", entry="accuracy", reference=accuracy, cases=_acc_cases,
              statement="Return the fraction of rows whose largest score is the target.", section="fake-section",
              stub="def accuracy(output, target):\n    raise NotImplementedError\n",
              forbidden=("dlcourse.training.accuracy", "torch.argmax"), timeout=5.0,
-             solution="def accuracy(output, target):\n"
-                      "    return (output.max(dim=1).indices == target).float().mean().item()\n",
              mistakes=(Mistake("argmin", lambda o, t: (o.min(dim=1).indices == t).float().mean().item(),
                                "You took the smallest score."),)),
 ]

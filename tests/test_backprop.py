@@ -1,10 +1,10 @@
-"""The rule-based MLP backward pass (dlcourse.backprop) against torch.autograd in float64."""
+"""The rule-based MLP backward pass (dlcourse.autograd.backprop) against torch.autograd in float64."""
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlcourse.backprop import MLP, cross_entropy_grad, linear_backward, mse_loss_grad
+from dlcourse.autograd.backprop import MLP, cross_entropy_grad, linear_backward, mse_loss_grad
 
 F64 = torch.float64
 

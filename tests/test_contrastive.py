@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from dlcourse.data.views import random_views
 from dlcourse.experiments.simclr import labelled_subset, linear_probe
 from dlcourse.models import SimCLR
-from dlcourse.nn import NTXentLoss, nt_xent
+from dlcourse.nn import NTXentLoss
+from dlcourse.nn.functional import nt_xent
 from dlcourse.testing import assert_matches_torch
 
 

@@ -5,8 +5,10 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlcourse.nn import Conv2d, col2im, conv2d, conv2d_loop, im2col
+from dlcourse.nn import Conv2d
 from dlcourse.nn.conv import conv2d_output_size
+from dlcourse.nn.functional import col2im, conv2d, conv2d_loop, im2col
+from dlcourse.testing import assert_matches_torch
 
 DT = torch.float64
 
@@ -36,27 +38,27 @@ def _tensors(n, cin, cout, h, w, k, groups, bias, seed=0):
     return x, wt, b
 
 
-def _grads(fn, x, wt, b, **kw):
-    out = fn(x, wt, b, **kw)
-    g = torch.Generator().manual_seed(1)
-    upstream = torch.randn(out.shape, dtype=DT, generator=g)
-    params = [x, wt] + ([b] if b is not None else [])
-    return out, torch.autograd.grad(out, params, upstream)
-
-
 @settings(max_examples=25, deadline=None)
 @given(conv_cases())
 def test_conv2d_matches_torch(case):
     n, cin, cout, h, w, k, s, p, d, groups, bias = case
     x, wt, b = _tensors(n, cin, cout, h, w, k, groups, bias)
     kw = dict(stride=s, padding=p, dilation=d, groups=groups)
-    expected, expected_grads = _grads(F.conv2d, x, wt, b, **kw)
-    assert expected.shape[2:] == conv2d_output_size((h, w), k, s, p, d)
+    assert F.conv2d(x, wt, b, **kw).shape[2:] == conv2d_output_size((h, w), k, s, p, d)
     for fn in (conv2d, conv2d_loop):
-        out, grads = _grads(fn, x, wt, b, **kw)
-        torch.testing.assert_close(out, expected)
-        for got, exp in zip(grads, expected_grads):
-            torch.testing.assert_close(got, exp)
+        assert_matches_torch(fn, F.conv2d, x, wt, b, kwargs=kw)
+
+
+@pytest.mark.parametrize("padding, k, d", [("valid", (3, 2), (1, 1)), ("same", (3, 5), (1, 1)),
+                                           ("same", (3, 3), (2, 1))])
+def test_string_padding_matches_torch(padding, k, d):
+    x, wt, b = _tensors(2, 3, 4, 7, 8, k, 1, True)
+    for fn in (conv2d, conv2d_loop):
+        assert_matches_torch(fn, F.conv2d, x, wt, b, kwargs=dict(padding=padding, dilation=d))
+    ours, theirs = Conv2d(3, 4, k, padding=padding, dilation=d, dtype=DT), torch.nn.Conv2d(3, 4, k, padding=padding,
+                                                                                           dilation=d, dtype=DT)
+    ours.load_state_dict(theirs.state_dict())
+    assert_matches_torch(ours, theirs, x)
 
 
 @settings(max_examples=15, deadline=None)
@@ -72,19 +74,16 @@ def test_im2col_matches_unfold_and_col2im_is_its_adjoint(case):
 
 def test_module_loads_torch_state_dict_and_matches():
     torch.manual_seed(0)
-    ref = torch.nn.Conv2d(4, 6, (3, 2), stride=(2, 1), padding=1, dilation=(1, 2), groups=2).double()
-    ours = Conv2d(4, 6, (3, 2), stride=(2, 1), padding=1, dilation=(1, 2), groups=2, dtype=DT)
-    assert ours.weight.shape == ref.weight.shape and ours.bias.shape == ref.bias.shape
+    # torch's positional order: ..., groups, bias, padding_mode, device, dtype
+    ref = torch.nn.Conv2d(4, 6, (3, 2), (2, 1), 1, (1, 2), 2, True, "zeros", None, DT)
+    ours = Conv2d(4, 6, (3, 2), (2, 1), 1, (1, 2), 2, True, "zeros", None, DT)
+    assert ours.weight.shape == ref.weight.shape and ours.weight.dtype == DT and ours.bias.shape == ref.bias.shape
     ours.load_state_dict(ref.state_dict())
     x = torch.randn(3, 4, 7, 9, dtype=DT)
-    torch.testing.assert_close(ours(x), ref(x))
-    ours(x).square().sum().backward()
-    ref(x).square().sum().backward()
-    torch.testing.assert_close(ours.weight.grad, ref.weight.grad)
-    torch.testing.assert_close(ours.bias.grad, ref.bias.grad)
+    assert_matches_torch(ours, ref, x)
     loop = Conv2d(4, 6, (3, 2), stride=(2, 1), padding=1, dilation=(1, 2), groups=2, dtype=DT, implementation="loop")
     loop.load_state_dict(ref.state_dict())
-    torch.testing.assert_close(loop(x), ref(x))
+    assert_matches_torch(loop, ref, x)
 
 
 def test_init_matches_torch_bounds():
@@ -127,5 +126,15 @@ def test_module_argument_errors():
         Conv2d(3, 4, 3, groups=2)
     with pytest.raises(ValueError, match="stride must be >= 1"):
         Conv2d(3, 4, 3, stride=0)
+    with pytest.raises(ValueError, match="padding_mode='reflect' is not supported"):
+        Conv2d(3, 4, 3, padding=1, padding_mode="reflect")
+    with pytest.raises(TypeError):
+        Conv2d(3, 4, 3, 1, 0, 1, 1, True, "zeros", None, None, "loop")   # implementation is keyword-only
+    with pytest.raises(ValueError, match="needs stride 1"):
+        Conv2d(3, 4, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="asymmetric padding"):
+        conv2d(torch.randn(1, 3, 5, 5), torch.randn(4, 3, 2, 2), padding="same")
+    with pytest.raises(ValueError, match="'valid' or 'same'"):
+        conv2d(torch.randn(1, 3, 5, 5), torch.randn(4, 3, 3, 3), padding="full")
     with pytest.raises(TypeError, match="kernel_size"):
         Conv2d(3, 4, "3")

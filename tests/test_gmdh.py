@@ -1,10 +1,10 @@
-"""dlcourse.gmdh: Ivakhnenko's GMDH units and layer-wise growth (Chapter 2)."""
+"""dlcourse.models.gmdh: Ivakhnenko's GMDH units and layer-wise growth (Chapter 2)."""
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlcourse.gmdh import GMDH, fit_quadratic_unit, linear_least_squares, quadratic_features
+from dlcourse.models.gmdh import GMDH, fit_quadratic_unit, linear_least_squares, quadratic_features
 
 D = torch.float64
 

@@ -1,10 +1,10 @@
-"""dlcourse.gradcheck: accepts correct gradients, rejects wrong ones with a teaching message."""
+"""dlcourse.autograd.gradcheck: accepts correct gradients, rejects wrong ones with a teaching message."""
 import pytest
 import torch
 
 from dlcourse.autograd import Tensor, Value
-from dlcourse.backprop import MLP, mse_loss_grad
-from dlcourse.gradcheck import GradcheckError, gradcheck, gradcheck_tensor, gradcheck_value, numerical_gradient
+from dlcourse.autograd.backprop import MLP, mse_loss_grad
+from dlcourse.autograd.gradcheck import GradcheckError, gradcheck, gradcheck_tensor, gradcheck_value, numerical_gradient
 
 F64 = torch.float64
 

@@ -14,18 +14,20 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from exercise_solutions import module_copy_source, solution_source
 
 from dlcourse import cli
 from dlcourse import exercises as E
 from dlcourse.exercises.check import _mistake_outputs
 from dlcourse.exercises.compare import compare
-from dlcourse.exercises.notebook import _notebook, learner_notebook, module_copy_source, notebook_text, solution_source
+from dlcourse.exercises.notebook import _notebook, learner_notebook, notebook_text
 from dlcourse.grading import grade_all, load_submission
 from dlcourse.grading.forbidden import find_forbidden
 from dlcourse.grading.submission import keep_definitions
 
 ROOT = Path(__file__).resolve().parents[1]
 E.register_module("fake_exercises")
+E.register_module("fake_questions")  # chapter 98: graded questions go through the same grader
 CHAPTERS = E.chapters()
 
 
@@ -108,13 +110,14 @@ def generic_run(tmp_path_factory):
                 (d / "mistakes" / f"{tag}-{k}.ipynb").write_text(_single(ex, msrc))
                 plan[f"{tag}-{k}"] = (ex.id, m.name)
     for ch in CHAPTERS:
-        nb = learner_notebook(ch) if ch in E.CHAPTER_DIRS else _notebook(ch, E.all_exercises(ch), solutions=False)
+        nb = learner_notebook(ch) if ch in E.CHAPTER_DIRS else _notebook(ch, E.all_exercises(ch))
         (d / "learners" / f"ch{ch}.ipynb").write_text(notebook_text(nb))
     results = {}
     everything = tuple(ex.id for ex in E.all_exercises())
     for sub, skipped in (("solutions", tuple(skip)), ("learners", ()), ("mistakes", everything)):
         # mistakes may use what the learner may not: their forbidden-use check is off; the verdict must name them
-        grades, exs, errors = grade_all([str(d / sub)], jobs=2, progress=False, skip_forbidden=skipped)
+        grades, exs, errors = grade_all([str(d / sub)], chapter=CHAPTERS, jobs=2, progress=False,
+                                        skip_forbidden=skipped)
         assert not errors and (sub == "mistakes" or {ex.id for ex in exs} == set(everything))
         results[sub] = {g.name: {e.id: e for e in g.exercises} for g in grades}
     return results, plan
@@ -198,7 +201,9 @@ def hostile_run(tmp_path_factory):
     (subs / "not_json.ipynb").write_text("this is not { json")
     (subs / "not_notebook.ipynb").write_text('{"hello": "world"}')
     out = d / "out"
-    rc = cli.main(["grade", str(subs), "--out", str(out), "-j", "2", "--chapter", "99", "--timeout", "4", "-q"])
+    # the process sandbox here (tests/test_grading_hostile.py grades its set in namespaces where available)
+    rc = cli.main(["grade", str(subs), "--out", str(out), "-j", "2", "--chapter", "99", "--timeout", "4", "-q",
+                   "--sandbox", "process"])
     return rc, out
 
 
@@ -220,15 +225,17 @@ def test_hostile_submissions_each_lose_only_their_exercise(hostile_run):
 def test_gradebook_content(hostile_run):
     rc, out = hostile_run
     rows = list(csv.DictReader((out / "grades.csv").open()))
-    assert list(rows[0]) == ["submission", "99.1", "99.2", "total", "max_total"]
+    assert list(rows[0]) == ["submission", "99.1", "99.2", "total", "max_total", "copied"]
     names = [r["submission"] for r in rows]
     assert names == sorted(names) and len(names) == len(HOSTILE) + len(REF_CALLS) + 2
     byname = {r["submission"]: r for r in rows}
-    assert byname["good"] == {"submission": "good", "99.1": "1", "99.2": "1", "total": "2", "max_total": "2"}
+    assert byname["good"] == {"submission": "good", "99.1": "1", "99.2": "1", "total": "2", "max_total": "2",
+                              "copied": ""}
     assert byname["hang"]["total"] == "1" and byname["not_json"]["total"] == "0"
     doc = read_json(out, "good")
     assert doc["total"] == 2 and doc["max_total"] == 2 and doc["error"] is None
     assert set(doc["exercises"][0]) == {"id", "title", "points", "max_points", "passed", "status", "feedback"}
+    assert doc["mode"] == "process" and doc["notes"] == []
     assert "not valid JSON" in read_json(out, "not_json")["error"]
     assert "not a Jupyter notebook" in read_json(out, "not_notebook")["error"]
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left behind

@@ -1,4 +1,5 @@
-"""The hardware driver of Chapter 1: loop matmul, GFLOP/s arithmetic, the benchmark table (dlcourse.hardware)."""
+"""The hardware driver of Chapter 1: loop matmul, GFLOP/s arithmetic, the benchmark table
+(dlcourse.experiments.hardware)."""
 import math
 
 import matplotlib
@@ -10,7 +11,7 @@ import torch  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st
 
-from dlcourse.hardware import benchmark_matmul, gflops, matmul_loops, plot_benchmark, time_call  # noqa: E402
+from dlcourse.experiments.hardware import benchmark_matmul, gflops, matmul_loops, plot_benchmark, time_call  # noqa: E402
 
 
 @settings(max_examples=25, deadline=None)

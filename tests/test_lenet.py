@@ -10,6 +10,7 @@ from dlcourse.data.idx import MNIST_FILES, load_mnist, write_idx
 from dlcourse.models import DigitsConvNet, LeNet, SeparableConvNet, train_digits
 from dlcourse.nn import DepthwiseSeparableConv2d
 from dlcourse.nn.separable import conv2d_macs, conv2d_params, count_parameters
+from dlcourse.runtime import threads
 
 
 def test_lenet_ours_and_torch_share_weights_and_outputs():
@@ -24,8 +25,17 @@ def test_lenet_ours_and_torch_share_weights_and_outputs():
     assert h1.shape == (5, 6, 8, 8) and h2.shape == (5, 16, 4, 4)
 
 
-def test_lenet_learns_digits_quickly():
-    torch.set_num_threads(1)
+@pytest.fixture
+def one_thread():
+    """One CPU thread for a tiny network, restored afterwards so no later test inherits it."""
+    before = torch.get_num_threads()
+    with threads(1):
+        yield
+    assert torch.get_num_threads() == before
+
+
+def test_lenet_learns_digits_quickly(one_thread):
+    assert torch.get_num_threads() == 1
     digits = load_digits()
     small = Digits(digits.X_train[:600], digits.y_train[:600], digits.X_test, digits.y_test)
     model = LeNet(channels=(8, 16), use_torch=True)
@@ -44,10 +54,24 @@ def test_shift_images():
     torch.testing.assert_close(y[0, 0, 1:, :3], x[0, 0, :3, 1:])
     assert (y[0, 0, 0] == 0).all() and (y[0, 0, :, 3] == 0).all()
     torch.testing.assert_close(shift_images(x, 0, 0), x)
-    z = random_shifts(torch.rand(50, 1, 8, 8), 1, generator=torch.Generator().manual_seed(0))
-    assert z.shape == (50, 1, 8, 8)
     with pytest.raises(ValueError, match=r"\(N, C, H, W\)"):
         shift_images(torch.rand(4, 4), 1, 1)
+
+
+def test_random_shifts_moves_each_image_by_at_most_max_shift():
+    x = torch.zeros(200, 1, 8, 8)
+    x[:, 0, 3, 4] = 1.0                                  # one bright pixel per image, away from the border
+    z = random_shifts(x, 2, generator=torch.Generator().manual_seed(0))
+    assert z.shape == x.shape
+    assert torch.equal(z.sum(dim=(1, 2, 3)), torch.ones(200))   # the pixel never falls off a 2-pixel shift
+    pos = z[:, 0].reshape(200, -1).argmax(dim=1)
+    dy, dx = pos // 8 - 3, pos % 8 - 4
+    assert dy.abs().max() == 2 and dx.abs().max() == 2         # every shift in [-2, 2], the extremes reached
+    assert len(set(zip(dy.tolist(), dx.tolist()))) == 25       # all 5 x 5 shifts occur in 200 draws
+    assert (dy == 0).float().mean() < 0.5                       # most images really move
+    again = random_shifts(x, 2, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(z, again)                                # the generator makes it repeatable
+    torch.testing.assert_close(random_shifts(x, 0), x)          # max_shift 0: unchanged
 
 
 def test_separable_formulas_match_modules():

@@ -169,3 +169,16 @@ def test_bad_inputs_raise_clear_errors():
         delta_rule_update(w, b, torch.zeros(4, 2), torch.zeros(3))
     with pytest.raises(TypeError, match="torch.Tensor"):
         McCullochPitts([1.0, 1.0], 2)([[0.0, 1.0]])
+
+
+def test_train_adaline_full_batch_is_exactly_repeated_delta_rule_steps():
+    X, y = make_separable(40, margin=0.1, seed=2, dtype=D)
+    model = Adaline(2, dtype=D)
+    losses = train_adaline(model, X, y, lr=0.1, epochs=5, batch_size=40)
+    w, b = torch.zeros(1, 2, dtype=D), torch.zeros(1, dtype=D)
+    for epoch in range(5):
+        w, b = delta_rule_update(w, b, X, y, 0.1)       # the order of a full batch does not matter
+        expected = 0.5 * ((y - ((X @ w.T).squeeze(1) + b)) ** 2).mean().item()
+        assert losses[epoch] == pytest.approx(expected, rel=1e-12)
+    torch.testing.assert_close(model.weight.detach(), w)
+    torch.testing.assert_close(model.bias.detach(), b)

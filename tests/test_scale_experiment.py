@@ -1,4 +1,4 @@
-"""The scale experiment of Chapter 1 on a tiny budget (dlcourse.scale_experiment)."""
+"""The scale experiment of Chapter 1 on a tiny budget (dlcourse.experiments.scale)."""
 import matplotlib
 
 matplotlib.use("Agg")
@@ -6,7 +6,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from dlcourse.scale_experiment import MODELS, make_mlp, plot_scale_experiment, run_scale_experiment, train_mlp  # noqa: E402
+from dlcourse.experiments.scale import MODELS, plot_scale_experiment, run_scale_experiment, train_mlp  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +39,6 @@ def test_mlp_learns_a_separable_task():
     with torch.no_grad():
         acc = ((model(X).squeeze(1) > 0).long() == y).float().mean().item()
     assert acc > 0.95, acc
-
-
-def test_make_mlp_layout():
-    model = make_mlp(20, (128, 128))
-    assert [tuple(p.shape) for p in model.parameters()] == [(128, 20), (128,), (128, 128), (128,), (1, 128), (1,)]
 
 
 @pytest.mark.parametrize("kwargs, match", [

@@ -1,4 +1,4 @@
-"""The timeline of Chapter 1 as data: ordered, sourced, linked to chapters (dlcourse.timeline)."""
+"""The timeline of Chapter 1 as data: ordered, sourced, linked to chapters (dlcourse.experiments.timeline)."""
 import dataclasses
 import re
 from pathlib import Path
@@ -9,7 +9,14 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
-from dlcourse.timeline import AI_WINTERS, CHAPTER_TITLES, MILESTONES, Milestone, milestones_for_chapter, plot_timeline  # noqa: E402
+from dlcourse.experiments.timeline import (  # noqa: E402
+    AI_WINTERS,
+    CHAPTER_TITLES,
+    MILESTONES,
+    Milestone,
+    milestones_for_chapter,
+    plot_timeline,
+)
 
 BIB = Path(__file__).resolve().parents[1] / "book" / "references.bib"
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import torch
 
-from dlcourse.activations import relu, sigmoid
-from dlcourse.hardware import gflops, matmul_loops
+from dlcourse.experiments.hardware import gflops, matmul_loops
+from dlcourse.nn.activation import relu, sigmoid
 
 from .spec import Case, Exercise, Mistake
 
@@ -137,7 +137,7 @@ EXERCISES = [
               "    # A (n, k), B (k, p) -> C (n, p) with C[i][j] = sum over t of A[i][t] * B[t][j]\n"
               "    raise NotImplementedError\n"),
         section="ch1-hardware",
-        forbidden=("dlcourse.hardware", "torch.matmul", "torch.mm", "numpy.matmul", "numpy.dot"),
+        forbidden=("dlcourse.experiments.hardware", "torch.matmul", "torch.mm", "numpy.matmul", "numpy.dot"),
         mistakes=(
             Mistake("B transposed", _mm_transposed,
                     "You multiplied row i of A with row j of B (B[j][t]). The product pairs row i of A with "
@@ -162,7 +162,7 @@ EXERCISES = [
         stub=("def gflops(n, seconds):\n"
               "    raise NotImplementedError\n"),
         section="ch1-hardware",
-        forbidden=("dlcourse.hardware",),
+        forbidden=("dlcourse.experiments.hardware",),
         mistakes=(
             Mistake("n^3 flops", _gflops_n_cubed,
                     "You counted n^3 operations. Each of the n^3 terms is a multiplication AND an addition: "
@@ -190,8 +190,8 @@ EXERCISES = [
               "def sigmoid(x):\n"
               "    raise NotImplementedError\n"),
         section="ch1-algorithms",
-        forbidden=("dlcourse.activations", "torch.sigmoid", "torch.special.expit", "torch.nn.functional.sigmoid",
-                   "torch.Tensor.sigmoid", "torch.nn.Sigmoid"),
+        forbidden=("dlcourse.nn.activation", "dlcourse.nn.functional.sigmoid", "torch.sigmoid", "torch.special.expit",
+                   "torch.nn.functional.sigmoid", "torch.Tensor.sigmoid", "torch.nn.Sigmoid"),
         mistakes=(
             Mistake("e^{+x}", _sigmoid_plus,
                     "You wrote 1 / (1 + e^{x}): that is sigma(-x), a sigmoid that falls instead of rising. The "
@@ -216,8 +216,8 @@ EXERCISES = [
               "def relu(x):\n"
               "    raise NotImplementedError\n"),
         section="ch1-algorithms",
-        forbidden=("dlcourse.activations", "torch.relu", "torch.nn.functional.relu", "torch.Tensor.relu",
-                   "torch.nn.ReLU"),
+        forbidden=("dlcourse.nn.activation", "dlcourse.nn.functional.relu", "torch.relu", "torch.nn.functional.relu",
+                   "torch.Tensor.relu", "torch.nn.ReLU"),
         mistakes=(
             Mistake("absolute value", _relu_abs,
                     "You returned |x|: negative inputs must give 0, not -x."),

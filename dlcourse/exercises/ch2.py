@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from dlcourse.gmdh import fit_quadratic_unit, quadratic_features
+from dlcourse.models.gmdh import fit_quadratic_unit, quadratic_features
 from dlcourse.nn.perceptron import delta_rule_update, perceptron_update
 
 from .spec import Case, Exercise, Mistake
@@ -179,15 +179,6 @@ def _g_linear(a, b, y):
     return torch.cat([_lstsq(F, y), torch.zeros(3, dtype=y.dtype)])
 
 
-# A worked answer that uses nothing the exercise forbids (tests only; never published).
-_SOLUTION_FIT_QUADRATIC_UNIT = '''\
-import torch
-
-def fit_quadratic_unit(a, b, y):
-    X = torch.stack([torch.ones_like(a), a, b, a * b, a * a, b * b], dim=1)  # (N, 6) design matrix
-    return torch.linalg.solve(X.T @ X, X.T @ y)                            # the normal equations
-'''
-
 EXERCISES = [
     Exercise(
         id="2.1",
@@ -283,7 +274,6 @@ EXERCISES = [
         id="2.4",
         title="One GMDH unit by least squares",
         entry="fit_quadratic_unit",
-        solution=_SOLUTION_FIT_QUADRATIC_UNIT,
         reference=fit_quadratic_unit,
         cases=_gmdh_cases,
         rtol=1e-6, atol=1e-7,
@@ -297,7 +287,7 @@ EXERCISES = [
               "    # a, b, y: (N,) -> (6,) coefficients of [1, a, b, a*b, a^2, b^2]\n"
               "    raise NotImplementedError\n"),
         section="ch2-gmdh",
-        forbidden=("dlcourse.gmdh", "torch.linalg.lstsq", "numpy.linalg.lstsq"),
+        forbidden=("dlcourse.models.gmdh", "torch.linalg.lstsq", "numpy.linalg.lstsq"),
         mistakes=(
             Mistake("no cross term", _g_no_cross,
                     "Your unit has no a*b term. The cross term is what lets GMDH layers build interactions "

@@ -5,9 +5,9 @@ import math
 
 import torch
 
+from dlcourse.autograd.backprop import MLP
+from dlcourse.autograd.gradcheck import numerical_gradient
 from dlcourse.autograd.tensor import unbroadcast
-from dlcourse.backprop import MLP
-from dlcourse.gradcheck import numerical_gradient
 
 from .spec import Case, Exercise, Mistake
 
@@ -217,32 +217,6 @@ def _ub_mean(grad, shape):
     return grad.mean(dim=axes, keepdim=True) if axes else grad
 
 
-# A worked answer that uses nothing the exercise forbids (tests only; never published).
-_SOLUTION_MLP_BACKWARD = '''\
-import torch
-
-def mlp_backward(x, W1, b1, W2, b2, grad_output):
-    A1 = torch.sigmoid(x @ W1.T + b1)          # forward, cached
-    grad_W2 = grad_output.T @ A1               # layer input transposed times the backward signal
-    grad_b2 = grad_output.sum(0)
-    grad_A1 = grad_output @ W2                 # through a weight matrix: multiply by it (transposed layout)
-    grad_Z1 = grad_A1 * A1 * (1 - A1)          # through a function: times its derivative at the forward input
-    return {"W1": grad_Z1.T @ x, "b1": grad_Z1.sum(0), "W2": grad_W2, "b2": grad_b2}
-'''
-
-# A worked answer that uses nothing the exercise forbids (tests only; never published).
-_SOLUTION_CENTRAL_DIFFERENCE = '''\
-import torch
-
-def central_difference(f, x, h=1e-3):
-    grad = torch.zeros_like(x)
-    for i in range(x.numel()):
-        step = torch.zeros_like(x)
-        step[i] = h
-        grad[i] = (f(x + step) - f(x - step)) / (2 * h)
-    return grad
-'''
-
 EXERCISES = [
     Exercise(
         id="3.1",
@@ -279,7 +253,6 @@ EXERCISES = [
         id="3.2",
         title="An MLP's backward pass by the rules",
         entry="mlp_backward",
-        solution=_SOLUTION_MLP_BACKWARD,
         reference=mlp_backward,
         cases=_mlp_cases,
         statement=(
@@ -295,7 +268,7 @@ EXERCISES = [
               "    # forward: cache what the backward pass needs, then apply the rules from the top down\n"
               "    raise NotImplementedError\n"),
         section="ch3-rules",
-        forbidden=("dlcourse.backprop", "dlcourse.exercises.ch3", "torch.autograd"),
+        forbidden=("dlcourse.autograd.backprop", "dlcourse.exercises.ch3", "torch.autograd"),
         mistakes=(
             Mistake("weight gradient transposed", _mb_transposed,
                     "Your weight gradients have shape (in, out): X^T G. nn.Linear stores W as (out, in), so its "
@@ -315,7 +288,6 @@ EXERCISES = [
         id="3.3",
         title="A central-difference gradient",
         entry="central_difference",
-        solution=_SOLUTION_CENTRAL_DIFFERENCE,
         reference=central_difference,
         cases=_cd_cases,
         run=_run_cd,
@@ -328,7 +300,7 @@ EXERCISES = [
               "def central_difference(f, x, h=1e-3):\n"
               "    raise NotImplementedError\n"),
         section="ch3-gradcheck",
-        forbidden=("dlcourse.gradcheck", "dlcourse.exercises.ch3", "torch.autograd"),
+        forbidden=("dlcourse.autograd.gradcheck", "dlcourse.exercises.ch3", "torch.autograd"),
         mistakes=(
             Mistake("one-sided difference", _cd_one_sided,
                     "You used (f(x + h) - f(x)) / h. Its error shrinks only like h; the central difference "
@@ -355,8 +327,7 @@ EXERCISES = [
               "def unbroadcast(grad, shape):\n"
               "    raise NotImplementedError\n"),
         section="ch3-tensor",
-        forbidden=("dlcourse.autograd", "dlcourse.exercises.ch3", "torch.autograd", "torch.sum_to_size",
-                   "torch.Tensor.sum_to_size"),
+        forbidden=("dlcourse.autograd", "dlcourse.exercises.ch3", "torch.autograd", "torch.Tensor.sum_to_size"),
         mistakes=(
             Mistake("size-1 axes not summed", _ub_leading_only,
                     "You summed the added leading axes but not the axes where the input had size 1: a (4, 1) "

@@ -168,44 +168,6 @@ def _pool_min(x, grad_out, kernel_size, stride=None):
     return max_pool2d_backward(-x, grad_out, kernel_size, stride)
 
 
-# A worked answer that uses nothing the exercise forbids (tests only; never published).
-_SOLUTION_CONV2D = '''\
-import torch
-
-def conv2d(x, weight, bias=None, stride=1, padding=0):
-    N, C, H, W = x.shape
-    O, _, kH, kW = weight.shape
-    xp = torch.nn.functional.pad(x, (padding, padding, padding, padding))
-    Ho, Wo = (H + 2 * padding - kH) // stride + 1, (W + 2 * padding - kW) // stride + 1
-    y = torch.zeros(N, O, Ho, Wo, dtype=x.dtype, device=x.device)
-    for i in range(Ho):
-        for j in range(Wo):
-            patch = xp[:, :, i * stride:i * stride + kH, j * stride:j * stride + kW]  # (N, C, kH, kW)
-            y[:, :, i, j] = (patch[:, None] * weight[None]).sum(dim=(2, 3, 4))
-    if bias is not None:
-        y = y + bias.view(1, -1, 1, 1)
-    return y
-'''
-
-# A worked answer that uses nothing the exercise forbids (tests only; never published).
-_SOLUTION_MAX_POOL2D_BACKWARD = '''\
-import torch
-
-def max_pool2d_backward(x, grad_out, kernel_size, stride=None):
-    stride = kernel_size if stride is None else stride
-    N, C = x.shape[:2]
-    grad_x = torch.zeros_like(x)
-    n = torch.arange(N, device=x.device)[:, None].expand(N, C)
-    c = torch.arange(C, device=x.device)[None, :].expand(N, C)
-    for i in range(grad_out.shape[2]):
-        for j in range(grad_out.shape[3]):
-            window = x[:, :, i * stride:i * stride + kernel_size, j * stride:j * stride + kernel_size]
-            best = window.reshape(N, C, -1).argmax(dim=2)                     # (N, C)
-            rows, cols = i * stride + best // kernel_size, j * stride + best % kernel_size
-            grad_x.index_put_((n, c, rows, cols), grad_out[:, :, i, j], accumulate=True)
-    return grad_x
-'''
-
 EXERCISES = [
     Exercise(
         id="4.1",
@@ -241,7 +203,6 @@ EXERCISES = [
         id="4.2",
         title="A convolutional layer with loops",
         entry="conv2d",
-        solution=_SOLUTION_CONV2D,
         reference=conv2d_loop,
         cases=_conv_cases,
         statement=(
@@ -299,7 +260,6 @@ EXERCISES = [
         id="4.4",
         title="The backward pass of max pooling",
         entry="max_pool2d_backward",
-        solution=_SOLUTION_MAX_POOL2D_BACKWARD,
         reference=max_pool2d_backward,
         cases=_pool_cases,
         statement=(

@@ -2,19 +2,19 @@
 
 ``book/<chapter dir>/exercises.ipynb`` is written by :func:`write_learner_notebooks` (``dlcourse exercises``) and
 never edited by hand: a title, how the checks work, then per exercise a labelled ``## N.k Title`` heading, the
-statement, the stub cell and the check cell. Solutions never appear in it. :func:`solution_notebook` builds the
-same notebook with working answers in place of the stubs, for the tests only.
+statement, the stub cell and the check cell. Solutions never appear in it, nor in this package: the tests build
+the same notebook with working answers in place of the stubs (``tests/exercise_solutions.py``).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
 
 from .spec import Exercise
 
-__all__ = ["learner_notebook", "solution_notebook", "notebook_text", "write_learner_notebooks",
-           "solution_source", "exercise_label", "module_copy_source"]
+__all__ = ["learner_notebook", "notebook_text", "write_learner_notebooks", "exercise_label"]
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
@@ -63,85 +63,14 @@ def _heading(ex: Exercise) -> str:
             f"*{pts}. Read first: {{ref}}`{ex.section}`. Check it with `check(\"{ex.id}\", {ex.entry})`.*")
 
 
-def solution_source(ex: Exercise) -> tuple[str, bool]:
-    """Working code defining the entry: ``(source, honest)``.
-
-    The master's ``solution`` if it has one; else a copy of the source of the module that defines the reference
-    (relative imports made absolute), so the copied code, not the reference object, does the work. ``honest`` is
-    False only when neither is possible and the code merely imports the reference (such a notebook must be
-    graded with the forbidden-use check off).
-    """
-    if ex.solution.strip():
-        return ex.solution, True
-    src = module_copy_source(ex.reference, ex.entry)
-    if src is not None:
-        from dlcourse.grading.forbidden import find_forbidden
-
-        if find_forbidden(src, ex.entry, tuple(ex.forbidden)):
-            src = None  # the reference itself uses what the learner may not (e.g. a torch built-in)
-    if src is None:
-        ref = ex.reference
-        return f"from {ref.__module__} import {ref.__qualname__} as {ex.entry}\n", False
-    return src, True
-
-
-def module_copy_source(fn, entry: str) -> str | None:
-    """A copy of the source of the module defining ``fn`` (relative imports made absolute, no ``__future__``),
-    followed by ``entry = <fn's name>``; None when ``fn`` is not a module-level function or class."""
-    import ast
-    import inspect
-    import sys
-
-    name = getattr(fn, "__name__", "<lambda>")
-    module = sys.modules.get(getattr(fn, "__module__", None) or "")
-    if module is None or name == "<lambda>" or getattr(module, name, None) is not fn:
-        return None
-    try:
-        tree = ast.parse(inspect.getsource(module))
-    except (OSError, TypeError, SyntaxError):
-        return None
-    package = module.__name__ if hasattr(module, "__path__") else module.__name__.rpartition(".")[0]
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.level:
-            base = package.split(".")
-            base = base[: len(base) - node.level + 1]
-            node.module = ".".join(base + ([node.module] if node.module else []))
-            node.level = 0
-    body = [n for n in tree.body if not (isinstance(n, ast.ImportFrom) and n.module == "__future__")]
-    if name != entry:  # the module's own ``entry`` (used by its helpers) keeps working under another name
-        hidden = f"_module_{entry}"
-
-        class Rename(ast.NodeTransformer):
-            def visit_Name(self, node):
-                if node.id == entry:
-                    node.id = hidden
-                return node
-
-            def visit_FunctionDef(self, node):
-                if node.name == entry:
-                    node.name = hidden
-                self.generic_visit(node)
-                return node
-
-            visit_ClassDef = visit_AsyncFunctionDef = visit_FunctionDef
-
-            def visit_alias(self, node):
-                if (node.asname or node.name.split(".")[0]) == entry:
-                    node.asname = hidden
-                return node
-        body = [Rename().visit(n) for n in body]
-    src = ast.unparse(ast.Module(body=body, type_ignores=[]))
-    if name != entry:
-        src += f"\n{entry} = {name}"
-    return src + "\n"
-
-
-def _notebook(chapter: int, exs: list[Exercise], solutions: bool) -> nbformat.NotebookNode:
+def _notebook(chapter: int, exs: list[Exercise], answer: Callable[[Exercise], str] | None = None
+              ) -> nbformat.NotebookNode:
+    """The notebook of ``exs``; each answer cell holds ``answer(ex)`` (default: the stub)."""
     v4 = nbformat.v4
     cells = [v4.new_markdown_cell(_intro(chapter, exs), id=_cid("intro")),
              v4.new_code_cell(_setup(), id=_cid("setup"))]
     for ex in exs:
-        code = solution_source(ex)[0] if solutions else ex.stub
+        code = answer(ex) if answer is not None else ex.stub
         cells += [v4.new_markdown_cell(_heading(ex), id=_cid("ex", ex.id, "statement")),
                   v4.new_code_cell(code.rstrip("\n"), id=_cid("ex", ex.id, "answer")),
                   v4.new_code_cell(f'check("{ex.id}", {ex.entry})', id=_cid("ex", ex.id, "check"))]
@@ -162,12 +91,7 @@ def _chapter_exercises(chapter: int) -> list[Exercise]:
 
 def learner_notebook(chapter: int) -> nbformat.NotebookNode:
     """The learner's notebook of one chapter (stubs, no solutions)."""
-    return _notebook(chapter, _chapter_exercises(chapter), solutions=False)
-
-
-def solution_notebook(chapter: int) -> nbformat.NotebookNode:
-    """The same notebook with working answers instead of stubs (tests only; never published)."""
-    return _notebook(chapter, _chapter_exercises(chapter), solutions=True)
+    return _notebook(chapter, _chapter_exercises(chapter))
 
 
 def notebook_text(nb: nbformat.NotebookNode) -> str:

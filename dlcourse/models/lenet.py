@@ -17,31 +17,25 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..nn.activation import activation_module
 from ..nn.conv import Conv2d
+from ..nn.init import init_weights
 from ..nn.separable import DepthwiseSeparableConv2d
 
-__all__ = ["LeNet", "DigitsConvNet", "SeparableConvNet", "activation", "init_weights", "train_digits"]
+__all__ = ["LeNet", "DigitsConvNet", "SeparableConvNet", "activation", "train_digits"]
 
 
 def activation(name: str) -> nn.Module:
     """``"tanh"`` or ``"relu"`` as a module."""
-    table = {"tanh": nn.Tanh, "relu": nn.ReLU}
-    if name not in table:
-        raise ValueError(f"activation must be one of {sorted(table)}, got {name!r}")
-    return table[name]()
+    if name not in ("tanh", "relu"):
+        raise ValueError(f"activation must be one of ['relu', 'tanh'], got {name!r}")
+    return activation_module(name)
 
 
-def init_weights(model: nn.Module, act: str) -> None:
+def _init(model: nn.Module, act: str) -> None:
     """He (Kaiming) initialisation for ReLU networks, Glorot (Xavier) for tanh ones, zero biases (Chapter 6
     explains why); without it a four-layer ReLU net barely moves in its first epochs."""
-    for m in model.modules():
-        if hasattr(m, "weight") and isinstance(m.weight, nn.Parameter) and m.weight.ndim > 1:
-            if act == "relu":
-                nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")
-            else:
-                nn.init.xavier_uniform_(m.weight, gain=nn.init.calculate_gain("tanh"))
-            if getattr(m, "bias", None) is not None:
-                nn.init.zeros_(m.bias)
+    init_weights(model, "he" if act == "relu" else "xavier", distribution="uniform", nonlinearity=act)
 
 
 class LeNet(nn.Module):
@@ -70,7 +64,7 @@ class LeNet(nn.Module):
         side = image_size // 4
         self.fc1 = nn.Linear(c2 * side * side, hidden)
         self.fc2 = nn.Linear(hidden, 10)
-        init_weights(self, act)
+        _init(self, act)
 
     def features(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Feature maps after conv1+act (N, c1, 8, 8) and conv2+act (N, c2, 4, 4)."""
@@ -110,7 +104,7 @@ class DigitsConvNet(nn.Module):
         self.features = nn.Sequential(*block(1, c), *block(c, 2 * c))
         self.classifier = nn.Sequential(nn.Flatten(), nn.Dropout(dropout), nn.Linear(2 * c * 4, hidden),
                                         activation(act), nn.Dropout(dropout), nn.Linear(hidden, 10))
-        init_weights(self, act)
+        _init(self, act)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features(x))
@@ -132,7 +126,7 @@ class SeparableConvNet(nn.Module):
             sep(c, 2 * c), activation(act), sep(2 * c, 2 * c), activation(act), nn.MaxPool2d(2))
         self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(2 * c * 4, hidden), activation(act),
                                         nn.Linear(hidden, 10))
-        init_weights(self, act)
+        _init(self, act)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features(x))

@@ -1,17 +1,20 @@
 """From-scratch building blocks that mirror ``torch.nn`` (names, arguments, parameter names and shapes).
 
 Each concept lives in its own module; this file only re-exports the public classes, so that
-``dlcourse.nn.Conv2d`` reads like ``torch.nn.Conv2d``. Add one import line per module.
+``dlcourse.nn.Conv2d`` reads like ``torch.nn.Conv2d``. Add one import line per module. Functional forms
+(``conv2d``, ``max_pool2d``, ...) are public only in ``dlcourse.nn.functional``, as in torch.
 """
-from . import functional  # noqa: F401
-from .contrastive import NTXentLoss, nt_xent
-from .conv import Conv2d, col2im, conv2d, conv2d_loop, im2col
+from . import functional, init, utils  # noqa: F401
+from .contrastive import NTXentLoss
+from .conv import Conv2d
+from .embedding import Embedding
 from .perceptron import Adaline, McCullochPitts, Perceptron
-from .pooling import AvgPool2d, MaxPool2d, avg_pool2d, max_pool2d
+from .pooling import AvgPool2d, MaxPool2d
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .separable import DepthwiseSeparableConv2d
 
 __all__: list[str] = []
 __all__ += ["Adaline", "McCullochPitts", "Perceptron"]
-__all__ += ["Conv2d", "conv2d", "conv2d_loop", "im2col", "col2im", "MaxPool2d", "AvgPool2d", "max_pool2d",
-            "avg_pool2d", "DepthwiseSeparableConv2d"]
-__all__ += ["NTXentLoss", "nt_xent"]
+__all__ += ["Conv2d", "MaxPool2d", "AvgPool2d", "DepthwiseSeparableConv2d"]
+__all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "Embedding"]
+__all__ += ["NTXentLoss"]

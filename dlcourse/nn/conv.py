@@ -25,21 +25,10 @@ import math
 import torch
 from torch import nn
 
+from ._utils import IntPair, _pad, _pair
+
 __all__ = ["conv2d_output_size", "conv2d_loop", "im2col", "col2im", "Conv2dFunction", "DepthwiseConv2dFunction",
            "conv2d", "Conv2d"]
-
-IntPair = int | tuple[int, int]
-
-
-def _pair(value: IntPair, name: str, minimum: int) -> tuple[int, int]:
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = (value, value)
-    if (not isinstance(value, (tuple, list)) or len(value) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
-        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
-    if min(value) < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {tuple(value)}")
-    return int(value[0]), int(value[1])
 
 
 def conv2d_output_size(size: IntPair, kernel_size: IntPair, stride: IntPair = 1, padding: IntPair = 0,
@@ -87,30 +76,41 @@ def _check(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None, gro
         raise ValueError(f"bias must have shape ({C_out},), got {tuple(bias.shape)}")
 
 
-def _pad(x: torch.Tensor, p: tuple[int, int], value: float = 0.0) -> torch.Tensor:
-    """Surround the last two dimensions with ``p`` rows/columns of ``value``."""
-    if p == (0, 0):
-        return x
-    N, C, H, W = x.shape
-    out = x.new_full((N, C, H + 2 * p[0], W + 2 * p[1]), value)
-    out[:, :, p[0]:p[0] + H, p[1]:p[1] + W] = x
-    return out
+def _conv_padding(padding: IntPair | str, kernel_size, stride: tuple[int, int], dilation: tuple[int, int]
+                  ) -> tuple[int, int]:
+    """``padding`` as a pair of ints; ``"valid"`` is 0 and ``"same"`` is ``d (k - 1) / 2`` (stride 1 only)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return 0, 0
+        if padding != "same":
+            raise ValueError(f"padding must be an int, a pair of ints, 'valid' or 'same', got {padding!r}")
+        if stride != (1, 1):
+            raise ValueError(f"padding='same' needs stride 1 (as in torch), got stride {stride}")
+        total = [d * (k - 1) for k, d in zip(kernel_size, dilation)]
+        if any(t % 2 for t in total):
+            raise ValueError(f"padding='same' with an odd total padding {tuple(total)} (even kernel) needs "
+                             "asymmetric padding, which is not supported; pad explicitly")
+        return total[0] // 2, total[1] // 2
+    return _pair(padding, "padding", 0)
 
 
-def conv2d_loop(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, stride: IntPair = 1,
-                padding: IntPair = 0, dilation: IntPair = 1, groups: int = 1) -> torch.Tensor:
-    """Cross-correlation by an explicit loop over output positions (readable, slow).
+def conv2d_loop(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, stride: IntPair = 1,
+                padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> torch.Tensor:
+    """Cross-correlation by an explicit loop over output positions (readable, slow); the arguments of
+    :func:`conv2d`.
 
     Args:
-        x: (N, C_in, H, W).
+        input: (N, C_in, H, W).
         weight: (C_out, C_in / groups, kH, kW).
         bias: (C_out,) or None.
 
     Returns:
         (N, C_out, H_out, W_out); differentiable through autograd.
     """
+    x = input
     _check(x, weight, bias, groups)
-    s, p, d = _pair(stride, "stride", 1), _pair(padding, "padding", 0), _pair(dilation, "dilation", 1)
+    s, d = _pair(stride, "stride", 1), _pair(dilation, "dilation", 1)
+    p = _conv_padding(padding, weight.shape[2:], s, d)
     kH, kW = weight.shape[2:]
     H_out, W_out = conv2d_output_size(x.shape[2:], (kH, kW), s, p, d)
     xp = _pad(x, p)
@@ -280,22 +280,26 @@ def _tap(xp, u, v, H_out, W_out, s, d):
               d[1] * v: d[1] * v + s[1] * (W_out - 1) + 1: s[1]]
 
 
-def conv2d(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, stride: IntPair = 1,
-           padding: IntPair = 0, dilation: IntPair = 1, groups: int = 1) -> torch.Tensor:
+def conv2d(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None, stride: IntPair = 1,
+           padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1) -> torch.Tensor:
     """Vectorised 2-D cross-correlation (im2col + matrix product), like ``torch.nn.functional.conv2d``.
 
     Args:
-        x: (N, C_in, H, W).
+        input: (N, C_in, H, W).
         weight: (C_out, C_in / groups, kH, kW).
         bias: (C_out,) or None.
-        stride, padding, dilation: int or (int, int).
+        stride, dilation: int or (int, int).
+        padding: int, (int, int), ``"valid"`` (no padding) or ``"same"`` (output as large as the input; stride 1
+            and an even padding ``d (k - 1)`` only: torch's asymmetric case is not mirrored).
         groups: split channels into this many independent groups (``groups = C_in``: depthwise).
 
     Returns:
         (N, C_out, H_out, W_out), see :func:`conv2d_output_size`.
     """
+    x = input
     _check(x, weight, bias, groups)
-    s, p, d = _pair(stride, "stride", 1), _pair(padding, "padding", 0), _pair(dilation, "dilation", 1)
+    s, d = _pair(stride, "stride", 1), _pair(dilation, "dilation", 1)
+    p = _conv_padding(padding, weight.shape[2:], s, d)
     conv2d_output_size(x.shape[2:], weight.shape[2:], s, p, d)  # validates sizes with a clear message
     if groups > 1 and groups == x.shape[1] == weight.shape[0]:
         return DepthwiseConv2dFunction.apply(x, weight, bias, s, p, d)
@@ -313,14 +317,16 @@ class Conv2d(nn.Module):
     ``fan_in = in_channels / groups * kH * kW``, which is what torch's ``kaiming_uniform_(a=sqrt(5))`` gives.
 
     Args:
-        implementation: ``"im2col"`` (fast, default) or ``"loop"`` (:func:`conv2d_loop`).
+        in_channels, ..., dtype: torch's, in torch's order; ``padding`` may be ``"valid"`` or ``"same"`` (stride 1);
+            ``padding_mode`` must be ``"zeros"`` (the others are rejected with a ValueError).
+        implementation: keyword-only, ours: ``"im2col"`` (fast, default) or ``"loop"`` (:func:`conv2d_loop`).
 
     Shapes: input (N, in_channels, H, W) -> output (N, out_channels, H_out, W_out).
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: IntPair, stride: IntPair = 1,
-                 padding: IntPair = 0, dilation: IntPair = 1, groups: int = 1, bias: bool = True,
-                 device=None, dtype=None, implementation: str = "im2col"):
+                 padding: IntPair | str = 0, dilation: IntPair = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device=None, dtype=None, *, implementation: str = "im2col"):
         super().__init__()
         for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
             if not isinstance(value, int) or value < 1:
@@ -328,13 +334,16 @@ class Conv2d(nn.Module):
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
                              f"divisible by groups ({groups})")
+        if padding_mode != "zeros":
+            raise ValueError(f"padding_mode={padding_mode!r} is not supported; only 'zeros' (torch's default)")
         if implementation not in ("im2col", "loop"):
             raise ValueError(f"implementation must be 'im2col' or 'loop', got {implementation!r}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = _pair(kernel_size, "kernel_size", 1)
         self.stride = _pair(stride, "stride", 1)
-        self.padding = _pair(padding, "padding", 0)
         self.dilation = _pair(dilation, "dilation", 1)
+        self.padding = _conv_padding(padding, self.kernel_size, self.stride, self.dilation)
+        self.padding_mode = padding_mode
         self.implementation = implementation
         factory = {"device": device, "dtype": dtype}
         self.weight = nn.Parameter(torch.empty(out_channels, in_channels // groups, *self.kernel_size, **factory))
@@ -349,9 +358,9 @@ class Conv2d(nn.Module):
             if self.bias is not None:
                 self.bias.uniform_(-bound, bound)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, input: torch.Tensor) -> torch.Tensor:
         fn = conv2d if self.implementation == "im2col" else conv2d_loop
-        return fn(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return fn(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"

@@ -1,11 +1,14 @@
-"""Functional forms, mirroring ``torch.nn.functional``: re-exported from the concept modules."""
+"""Functional forms, mirroring ``torch.nn.functional``: the one public home of every function form; each is
+defined in its concept module and re-exported here. Append one import line per module."""
 
 __all__: list[str] = []
 
-from .conv import conv2d  # noqa: E402
+from .activation import relu, sigmoid  # noqa: E402
+from .contrastive import nt_xent  # noqa: E402
+from .conv import col2im, conv2d, conv2d_loop, im2col  # noqa: E402
 from .pooling import avg_pool2d, max_pool2d  # noqa: E402
 
-__all__ += ["conv2d", "max_pool2d", "avg_pool2d"]
-from .contrastive import nt_xent  # noqa: E402
-
+__all__ += ["sigmoid", "relu"]
+__all__ += ["conv2d", "conv2d_loop", "im2col", "col2im"]
+__all__ += ["max_pool2d", "avg_pool2d"]
 __all__ += ["nt_xent"]

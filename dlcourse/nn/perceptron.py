@@ -333,28 +333,41 @@ def delta_rule_update(weight: torch.Tensor, bias: torch.Tensor, x: torch.Tensor,
     return weight + (lr / n) * (error @ x).unsqueeze(0), bias + (lr / n) * error.sum()
 
 
-@torch.no_grad()
 def train_adaline(model: Adaline, X: torch.Tensor, y: torch.Tensor, lr: float = 0.01, epochs: int = 20,
                   batch_size: int = 1, generator: torch.Generator | None = None) -> list[float]:
     """Train ``model`` with the delta rule on shuffled minibatches; returns ``0.5 * mean((y - o)^2)`` per epoch.
+
+    The loop is :func:`dlcourse.training.fit`'s; each step is :func:`delta_rule_update`, no gradients involved.
 
     Args:
         model: an :class:`Adaline` (updated in place). X: (N, in_features). y: (N,) targets (e.g. -1/+1).
         lr, epochs, batch_size: as usual; ``generator`` seeds the shuffling.
     """
+    from ..training import fit
+
     _check_inputs(X, model.in_features, "X")
     if not isinstance(y, torch.Tensor) or y.shape != (X.shape[0],):
         raise ValueError(f"y must have shape ({X.shape[0]},)")
     X, y = X.to(model.weight.dtype), y.to(model.weight.dtype)
-    losses = []
-    for _ in range(epochs):
-        order = torch.randperm(len(X), generator=generator)
-        for start in range(0, len(X), batch_size):
-            idx = order[start:start + batch_size]
-            w, b = delta_rule_update(model.weight, model.bias, X[idx], y[idx], lr)
-            model.weight.copy_(w)
-            model.bias.copy_(b)
-        losses.append(0.5 * ((y - model(X)) ** 2).mean().item())
-        if not math.isfinite(losses[-1]):
-            raise FloatingPointError("the delta rule diverged; use a smaller learning rate")
+
+    @torch.no_grad()
+    def delta_rule_step(model: Adaline, batch, optimizer) -> dict[str, float]:
+        xb, yb = batch
+        w, b = delta_rule_update(model.weight, model.bias, xb, yb, lr)
+        model.weight.copy_(w)
+        model.bias.copy_(b)
+        return {"loss": 0.5 * ((yb - model(xb)) ** 2).mean().item()}
+
+    def half_mse(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        return 0.5 * ((target - output) ** 2).mean()
+
+    try:
+        history = fit(model, (X, y), step_fn=delta_rule_step, optimizer=None, loss_fn=half_mse, valid=(X, y),
+                      epochs=epochs, batch_size=batch_size, generator=generator, device=model.weight.device,
+                      progress=False)
+    except FloatingPointError:
+        raise FloatingPointError("the delta rule diverged; use a smaller learning rate") from None
+    losses = history["valid_loss"]
+    if not math.isfinite(losses[-1]):
+        raise FloatingPointError("the delta rule diverged; use a smaller learning rate")
     return losses

@@ -19,7 +19,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .conv import Conv2d, _pair, conv2d_output_size
+from ._utils import _pair
+from .conv import Conv2d, conv2d_output_size
 
 __all__ = ["conv2d_params", "conv2d_macs", "DepthwiseSeparableConv2d", "count_parameters"]
 

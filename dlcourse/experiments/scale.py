@@ -24,26 +24,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from .data.synthetic import make_interference_task
-from .device import get_device
+from ..data.synthetic import make_interference_task
+from ..device import get_device
+from ..models.mlp import MLP
+from ..training import fit
 
-__all__ = ["MODELS", "NETWORKS", "DEFAULT_SIZES", "make_mlp", "train_mlp", "run_scale_experiment",
+__all__ = ["MODELS", "NETWORKS", "DEFAULT_SIZES", "train_mlp", "run_scale_experiment",
            "plot_scale_experiment"]
 
 NETWORKS = {"small net": (8,), "medium net": (64,), "large net": (128, 128)}
 MODELS = ("logistic regression", "SVM (RBF)", *NETWORKS)
 DEFAULT_SIZES = (100, 300, 1_000, 3_000, 10_000, 25_000, 50_000)
-
-
-def make_mlp(in_features: int, hidden: Sequence[int], out_features: int = 1) -> nn.Sequential:
-    """A ReLU multilayer perceptron ``Linear -> ReLU -> ... -> Linear`` with ``hidden`` widths."""
-    layers: list[nn.Module] = []
-    width = in_features
-    for h in hidden:
-        layers += [nn.Linear(width, h), nn.ReLU()]
-        width = h
-    layers.append(nn.Linear(width, out_features))
-    return nn.Sequential(*layers)
 
 
 def train_mlp(X: torch.Tensor, y: torch.Tensor, hidden: Sequence[int], *, epochs: int = 20,
@@ -66,7 +57,7 @@ def train_mlp(X: torch.Tensor, y: torch.Tensor, hidden: Sequence[int], *, epochs
     device = get_device(device) if not isinstance(device, torch.device) else device
     generator = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    model = make_mlp(X.shape[1], hidden).to(device)
+    model = MLP(X.shape[1], hidden, 1).to(device)
     X, y = X.to(device), y.to(device=device, dtype=X.dtype)
     m = len(X)
     batch = min(batch_size, m)
@@ -74,21 +65,9 @@ def train_mlp(X: torch.Tensor, y: torch.Tensor, hidden: Sequence[int], *, epochs
     steps = max(min_steps, epochs * per_epoch)
     optimizer = torch.optim.Adam(model.parameters(), lr=max_lr)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=max_lr, total_steps=steps)
-    loss_fn = nn.BCEWithLogitsLoss()
-    model.train()
-    step = 0
-    while step < steps:
-        order = torch.randperm(m, generator=generator).to(device)
-        for start in range(0, m, batch):
-            if step == steps:
-                break
-            idx = order[start:start + batch]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(X[idx]).squeeze(1), y[idx])
-            loss.backward()
-            optimizer.step()
-            scheduler.step()
-            step += 1
+    fit(model, (X, y), loss_fn=nn.BCEWithLogitsLoss(), optimizer=optimizer, scheduler=scheduler,
+        epochs=math.ceil(steps / per_epoch), max_steps=steps, batch_size=batch, device=device, generator=generator,
+        batch_fn=lambda net, b: (net(b[0]).squeeze(1), b[1]), progress=False)
     return model.eval()
 
 

@@ -27,41 +27,9 @@ from collections.abc import Mapping, Sequence
 
 import torch
 
-__all__ = ["ACTIVATIONS", "activation", "activation_derivative", "linear_backward", "MLP",
-           "mse_loss_grad", "cross_entropy_grad"]
+from ..nn.activation import ACTIVATIONS, activation, activation_derivative, activation_module
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
-
-
-def _check_activation(name: str) -> None:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {name!r}; expected one of {ACTIVATIONS}")
-
-
-def activation(z: torch.Tensor, name: str) -> torch.Tensor:
-    """Apply the activation ``name`` elementwise."""
-    _check_activation(name)
-    if name == "sigmoid":
-        return torch.sigmoid(z)
-    if name == "tanh":
-        return torch.tanh(z)
-    if name == "relu":
-        return torch.clamp(z, min=0)
-    return z
-
-
-def activation_derivative(z: torch.Tensor, name: str) -> torch.Tensor:
-    """:math:`f'(z)` elementwise: sigmoid :math:`\\sigma(1-\\sigma)`, tanh :math:`1-\\tanh^2`, relu :math:`[z>0]`."""
-    _check_activation(name)
-    if name == "sigmoid":
-        s = torch.sigmoid(z)
-        return s * (1 - s)
-    if name == "tanh":
-        return 1 - torch.tanh(z) ** 2
-    if name == "relu":
-        return (z > 0).to(z.dtype)
-    return torch.ones_like(z)
-
+__all__ = ["linear_backward", "MLP", "mse_loss_grad", "cross_entropy_grad"]
 
 def linear_backward(x: torch.Tensor, weight: torch.Tensor, grad_output: torch.Tensor
                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -117,7 +85,7 @@ class MLP:
 
     Args:
         sizes: layer widths ``(in, hidden..., out)``; at least two.
-        activation: the hidden layers' activation, one of :data:`ACTIVATIONS`.
+        activation: the hidden layers' activation, one of :data:`dlcourse.nn.activation.ACTIVATIONS`.
         dtype, device: of the parameters.
         generator: for the initialisation, which is ``nn.Linear``'s: uniform in :math:`\\pm 1/\\sqrt{\\text{in}}`.
     """
@@ -127,7 +95,8 @@ class MLP:
         sizes = list(sizes)
         if len(sizes) < 2 or any(not isinstance(s, int) or s < 1 for s in sizes):
             raise ValueError(f"sizes must be at least two positive ints (in, ..., out), got {sizes}")
-        _check_activation(activation)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; expected one of {tuple(ACTIVATIONS)}")
         self.sizes, self.activation = sizes, activation
         self.weights: list[torch.Tensor] = []
         self.biases: list[torch.Tensor] = []
@@ -165,13 +134,11 @@ class MLP:
 
     def to_torch(self) -> torch.nn.Sequential:
         """The same network as a torch ``nn.Sequential`` with the same weights."""
-        act = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU,
-               "identity": torch.nn.Identity}[self.activation]
         layers: list[torch.nn.Module] = []
         for i, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:])):
             layers.append(torch.nn.Linear(fan_in, fan_out, dtype=self.weights[0].dtype))
             if i < len(self.weights) - 1:
-                layers.append(act())
+                layers.append(activation_module(self.activation))
         model = torch.nn.Sequential(*layers).to(self.weights[0].device)
         model.load_state_dict(self.state_dict())
         return model

@@ -17,20 +17,24 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .device import get_device
+from ..device import get_device
+from ..training import fit
 
 __all__ = ["pretrain_autoencoders", "stacked_classifier"]
 
 
 def pretrain_autoencoders(sizes: Sequence[int], X: torch.Tensor, *, epochs: int = 10, lr: float = 1e-2,
                           batch_size: int = 64, generator: torch.Generator | None = None,
-                          device: torch.device | str | None = None) -> tuple[list[nn.Linear], list[float]]:
+                          device: torch.device | str | None = None, progress: bool = False
+                          ) -> tuple[list[nn.Linear], list[float]]:
     """Train one sigmoid autoencoder per layer, greedily, on unlabelled rows ``X`` (N, sizes[0]) in [0, 1].
 
     Args:
         sizes: widths ``(in, h1, h2, ...)``; one encoder per consecutive pair.
         X: unlabelled inputs.
-        epochs, lr, batch_size: Adam training of each autoencoder.
+        epochs, lr, batch_size: Adam training of each autoencoder (with :func:`dlcourse.training.fit`).
+        generator: shuffles the rows each epoch.
+        progress: show a progress bar per layer.
 
     Returns:
         ``(encoders, reconstruction_errors)``: the trained ``nn.Linear`` encoders (on ``device``) and each layer's
@@ -49,14 +53,10 @@ def pretrain_autoencoders(sizes: Sequence[int], X: torch.Tensor, *, epochs: int 
         decoder = nn.Linear(fan_out, fan_in).to(device=device, dtype=X.dtype)
         autoencoder = nn.Sequential(encoder, nn.Sigmoid(), decoder, nn.Sigmoid())
         optimizer = torch.optim.Adam(autoencoder.parameters(), lr=lr)
-        for _ in range(epochs):
-            order = torch.randperm(len(h), generator=generator).to(device)
-            for start in range(0, len(h), batch_size):
-                batch = h[order[start:start + batch_size]]
-                loss = nn.functional.mse_loss(autoencoder(batch), batch)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
+        # the target is the input itself: (h, h) pairs, no labels
+        fit(autoencoder, (h, h), loss_fn=nn.functional.mse_loss, optimizer=optimizer, epochs=epochs,
+            batch_size=batch_size, generator=generator, device=device, progress=progress,
+            desc=f"layer {len(encoders) + 1}")
         with torch.no_grad():
             errors.append(nn.functional.mse_loss(autoencoder(h), h).item())
             h = torch.sigmoid(encoder(h))          # the next layer's unlabelled input

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from .device import get_device
+from ..device import get_device
 
 __all__ = ["matmul_loops", "gflops", "time_call", "benchmark_matmul", "plot_benchmark"]
 
