@@ -101,6 +101,8 @@ def test_short_gan_and_vae_runs():
     run = gan.train_gan(X, cfg, progress=False)
     assert sorted(run.snapshots) == [0, 10, 20] and len(run.d_loss) == 20
     assert run.sample(6).shape == (6, 1, 8, 8)
+    with pytest.raises(ValueError, match="batch_size"):
+        gan.train_gan(X[:5], cfg, progress=False)
     collapsed = gan.collapse(run, steps=3, progress=False)
     assert collapsed is not run.generator
     model, history = vae.train_vae(X, dataclasses.replace(vae.QUICK, epochs=3), progress=False)

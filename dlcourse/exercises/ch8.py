@@ -1,6 +1,8 @@
 """Chapter 8 exercises: deep Q-learning, GANs, contrastive learning (book: ``book/ch8_milestones``)."""
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -8,7 +10,7 @@ from dlcourse.models.gan import discriminator_loss, generator_loss
 from dlcourse.nn.contrastive import nt_xent
 from dlcourse.rl.q_learning import q_learning_target
 
-from .spec import Case, Exercise, Mistake
+from .spec import Case, Exercise, Mistake, Question
 
 __all__ = ["EXERCISES"]
 
@@ -263,4 +265,37 @@ EXERCISES = [
                     "partners in z1 too (2N terms)."),
         ),
     ),
+    Question(
+        id="8.5", title="How far back the reward reaches", section="ch8-q-learning", answer=0.9 ** 4, rtol=1e-3,
+        statement=(
+            "In Catch on a 6-row screen the ball lands after five moves and the last move earns +1 or -1; all other "
+            "rewards are 0. A perfect agent catches every ball, and $\\gamma = 0.9$. What is "
+            "$\\max_a Q(s_0, a)$ at the first frame $s_0$? (Give four decimals.)"),
+        mistakes=(Mistake("one discount too many", 0.9 ** 5,
+                          "The reward of the fifth move is discounted by gamma for each of the four moves between "
+                          "the first one and it: gamma^4, not gamma^5."),
+                  Mistake("no discount", 1.0, "Rewards t steps ahead are worth gamma^t of an immediate one."))),
+    Question(
+        id="8.6", title="NT-Xent of a network that has learned nothing", section="ch8-nt-xent",
+        answer=math.log(63), rtol=1e-5,
+        statement=(
+            "A batch of $N = 32$ images gives 64 views. The encoder has learned nothing: every view gets the "
+            "same projection $z$. What is the NT-Xent loss (natural logarithm; any temperature)?"),
+        mistakes=(Mistake("self-similarity counted", math.log(64),
+                          "The denominator leaves out the view itself: 2N - 1 = 63 candidates, not 64."),
+                  Mistake("negatives only", math.log(62),
+                          "The denominator holds the partner too: 2N - 1 = 63 terms, all equal here."),
+                  Mistake("one view per image", math.log(32),
+                          "Each view chooses among the other 2N - 1 views, not among N images."))),
+    Question(
+        id="8.7", title="The discriminator at equilibrium", section="ch8-gan-losses", answer=2 * math.log(2),
+        rtol=1e-4,
+        statement=(
+            "At the GAN's equilibrium the generator reproduces the data and the discriminator outputs "
+            "$D(x) = 1/2$ for every image. What is the discriminator's loss "
+            "$-\\mathbb{E}\\log D(x) - \\mathbb{E}\\log(1 - D(G(z)))$ there (natural logarithm)?"),
+        mistakes=(Mistake("one term", math.log(2),
+                          "The loss has two terms, one for real images and one for generated ones: "
+                          "log 2 each."),
+                  Mistake("probabilities, not logs", 1.0, "Each term is minus the log of 1/2, i.e. log 2."))),
 ]
