@@ -142,3 +142,25 @@ def test_executed_notebooks_show_figures(built_book):
         if source.suffix == ".ipynb" and "matplotlib" in source.read_text():
             html = (built_book / (stem + ".html")).read_text(encoding="utf-8")
             assert re.search(r"<img[^>]+\.png", html), f"{stem}: no figure in the built page"
+
+
+@pytest.mark.slow
+def test_a_failed_notebook_fails_every_rebuild(tmp_path):
+    """The README's build command, run twice on a tiny book whose notebook fails, must fail both times.
+
+    Without ``--all``, Sphinx sees no changed source the second time, keeps the stale page and reports success.
+    """
+    import nbformat
+
+    readme = (ROOT / "README.md").read_text()
+    command = re.search(r"jupyter-book build \. ([^\n`]*)", readme).group(1).split()
+    (tmp_path / "_config.yml").write_text("title: t\nexecute:\n  execute_notebooks: cache\n")
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: page\n")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Page"),
+                                         nbformat.v4.new_code_cell("assert False, 'failing on purpose'")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, tmp_path / "page.ipynb")
+    for attempt in (1, 2):
+        result = subprocess.run([str(JUPYTER_BOOK), "build", str(tmp_path), *command], capture_output=True,
+                                text=True, timeout=600)
+        assert result.returncode != 0, f"build {attempt} reported success although the notebook fails"

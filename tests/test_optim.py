@@ -168,20 +168,16 @@ def test_named_parameters_are_kept_as_param_names():
 
 
 def test_paper_momentum_equals_torch_at_constant_lr_and_differs_when_lr_changes():
-    for nesterov in (False, True):
+    for nesterov in (False, True):   # same trajectory at a constant rate: v = -lr * momentum_buffer
         a, b = _params(), _params()
         paper = ours_optim.SGD(a, lr=0.05, momentum=0.9, nesterov=nesterov, paper_momentum=True)
         torchs = torch.optim.SGD(b, lr=0.05, momentum=0.9, nesterov=nesterov)
         _run(paper, a, 25)
         _run(torchs, b, 25)
-        if not nesterov:   # same trajectory: v = -lr * momentum_buffer
-            for p, q in zip(a, b):
-                assert_close_named("paper-form parameter", p, q, rtol=1e-10, atol=1e-10)
-        else:              # the paper's Nesterov keeps the look-ahead point; torch's iterate is that point too
-            for p, q in zip(a, b):
-                assert_close_named("paper-form Nesterov parameter", p, q, rtol=1e-10, atol=1e-10)
+        for p, q in zip(a, b):
+            assert_close_named(f"paper-form parameter (nesterov={nesterov})", p, q, rtol=1e-10, atol=1e-10)
         assert "velocity" in paper.state[a[0]] and "momentum_buffer" not in paper.state[a[0]]
-    # change the learning rate mid-way: torch rescales the accumulated buffer at once, the paper's does not
+    # cut the rate tenfold mid-way: torch rescales the accumulated buffer at once, the paper's velocity does not
     a, b = _params(), _params()
     paper = ours_optim.SGD(a, lr=0.05, momentum=0.9, paper_momentum=True)
     torchs = torch.optim.SGD(b, lr=0.05, momentum=0.9)
@@ -192,9 +188,8 @@ def test_paper_momentum_equals_torch_at_constant_lr_and_differs_when_lr_changes(
     before = a[0].detach().clone()
     _run(paper, a, 1, start=10)
     _run(torchs, b, 1, start=10)
-    assert (a[0] - b[0]).abs().max() > 1e-3
-    # the paper's first step after the change still moves by about mu * (old velocity)
-    assert (a[0] - before).abs().max() > 5 * (b[0] - before).abs().max() / 10
+    paper_step, torch_step = (a[0] - before).norm().item(), (b[0] - before).norm().item()
+    assert paper_step > 3 * torch_step, (paper_step, torch_step)
 
 
 @settings(max_examples=15, deadline=None)

@@ -41,7 +41,8 @@ def draw_shape(image: torch.Tensor, shape: str, colour: str, cy: float, cx: floa
 
 @dataclass(frozen=True)
 class ShapeCaptions:
-    """images (N, 3, S, S) float32; captions (strings); tokens (N, 9) int64: ``<bos>`` + 7 words + ``<eos>``."""
+    """images (N, 3, S, S) float32; captions (strings); tokens (N, 9 or 10) int64: ``<bos>``, the 7 or 8 words,
+    ``<eos>``, right-padded with ``<pad>``."""
 
     images: torch.Tensor
     captions: tuple[str, ...]

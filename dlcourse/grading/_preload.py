@@ -32,3 +32,7 @@ else:  # every submodule of a forbidden dlcourse package, so that the sandbox's 
                     importlib.import_module(_info.name)
                 except Exception:  # noqa: BLE001, S112 - an optional submodule that does not import stays out
                     continue
+
+import gc  # noqa: E402
+
+gc.freeze()  # what is loaded now is never scanned again: children do not copy every page on their first collection

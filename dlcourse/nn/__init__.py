@@ -6,9 +6,10 @@ Each concept lives in its own module; this file only re-exports the public class
 """
 from . import functional, init, utils  # noqa: F401
 from .batchnorm import BatchNorm1d, BatchNorm2d
+from .contrastive import NTXentLoss
 from .conv import Conv2d
-from .embedding import Embedding
 from .dropout import Dropout
+from .embedding import Embedding
 from .lora import LoRALinear
 from .normalization import LayerNorm
 from .perceptron import Adaline, McCullochPitts, Perceptron
@@ -21,3 +22,4 @@ __all__ += ["Adaline", "McCullochPitts", "Perceptron"]
 __all__ += ["Conv2d", "MaxPool2d", "AvgPool2d", "DepthwiseSeparableConv2d"]
 __all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "Embedding"]
 __all__ += ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout", "LoRALinear"]
+__all__ += ["NTXentLoss"]

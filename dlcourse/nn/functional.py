@@ -14,3 +14,6 @@ __all__ += ["sigmoid", "relu"]
 __all__ += ["conv2d", "conv2d_loop", "im2col", "col2im"]
 __all__ += ["max_pool2d", "avg_pool2d"]
 __all__ += ["batch_norm", "layer_norm", "dropout"]
+from .contrastive import nt_xent  # noqa: E402
+
+__all__ += ["nt_xent"]
