@@ -164,3 +164,17 @@ def test_a_failed_notebook_fails_every_rebuild(tmp_path):
         result = subprocess.run([str(JUPYTER_BOOK), "build", str(tmp_path), *command], capture_output=True,
                                 text=True, timeout=600)
         assert result.returncode != 0, f"build {attempt} reported success although the notebook fails"
+
+
+def test_no_duplicate_bibliography_keys_or_glossary_terms():
+    """Chapters add to these shared files; a key or term defined twice breaks the build (warnings are errors)."""
+    from collections import Counter
+
+    keys = re.findall(r"^@\w+\{([^,\s]+),", (ROOT / "book" / "references.bib").read_text(), flags=re.M)
+    assert len(keys) > 50
+    assert not [k for k, n in Counter(keys).items() if n > 1], "duplicate BibTeX keys"
+    text = (ROOT / "book" / "glossary.md").read_text()
+    block = text[text.index("```{glossary}"):].splitlines()[1:]
+    terms = [line.strip().lower() for line in block if line and not line[0].isspace() and not line.startswith("```")]
+    assert len(terms) > 20
+    assert not [t for t, n in Counter(terms).items() if n > 1], "duplicate glossary terms"
