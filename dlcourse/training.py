@@ -19,28 +19,38 @@ so the same call runs on cpu, cuda or mps. What later chapters need is a keyword
 - ``amp=True``: mixed precision (float16 autocast and a gradient scaler) on CUDA; elsewhere a warning, float32;
 - ``callbacks=[EarlyStopping("valid_loss", patience=3)]``: called after every epoch, may stop training.
 
+- ``seed=s``: the data order of epoch ``e`` is a function of ``(s, e)`` alone (``DistributedSampler``'s order), so a
+  run can be replayed, resumed mid-epoch, or split over processes;
+- ``checkpoint_dir=``, ``checkpoint_every=k``, ``resume=True``: a checkpoint every ``k`` optimizer steps
+  (:mod:`dlcourse.checkpoint`, written atomically) and a resumed run equal, bit for bit, to an uninterrupted one.
+
 Any optimizer with torch's ``zero_grad``/``step``/``param_groups``/``state_dict`` surface works (``torch.optim`` and
-``dlcourse.optim``). Distributed training (a later chapter) plugs in at :func:`_train_loader` (a distributed sampler)
-and around the model (a data-parallel wrapper); nothing else in the loop depends on running in one process.
+``dlcourse.optim``). Under ``torchrun`` the same call trains data-parallel (:mod:`dlcourse.distributed`): it joins
+the process group, wraps the model in ``DistributedDataParallel``, gives each rank its shard of every epoch, shows
+progress and writes checkpoints on rank 0 only, and averages the logged numbers over the ranks (book: "Scaling out").
 """
 from __future__ import annotations
 
 import contextlib
 import copy
 import math
+import os
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from torch import nn
-from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler, TensorDataset
+from torch.utils.data import DataLoader, Dataset, TensorDataset, default_collate
 from tqdm import tqdm
 
+from . import distributed
+from .checkpoint import load_checkpoint, save_checkpoint
 from .device import get_device
 
-__all__ = ["History", "fit", "evaluate", "accuracy", "make_loader", "Callback", "EarlyStopping"]
+__all__ = ["History", "fit", "evaluate", "accuracy", "make_loader", "TensorBatches", "Callback", "EarlyStopping"]
 
 Metric = Callable[[torch.Tensor, torch.Tensor], float]
 Data = tuple[torch.Tensor, torch.Tensor] | Dataset | DataLoader
@@ -62,30 +72,59 @@ def accuracy(output: torch.Tensor, target: torch.Tensor) -> float:
     return (predicted == target.reshape(-1)).float().mean().item()
 
 
+class TensorBatches:
+    """Minibatches of tensors by slicing one permutation per pass: the same batches, and the same random draws, as
+    ``DataLoader(TensorDataset(*tensors), batch_size, shuffle, generator=generator)`` (tested against it), without
+    the per-row indexing and collating. What :func:`make_loader` returns for tensors.
+    """
+
+    def __init__(self, tensors: Sequence[torch.Tensor], batch_size: int, shuffle: bool = False,
+                 generator: torch.Generator | None = None):
+        self.tensors, self.batch_size, self.shuffle, self.generator = tuple(tensors), batch_size, shuffle, generator
+        self.dataset = TensorDataset(*self.tensors)
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.tensors[0]) / self.batch_size)
+
+    def __iter__(self):
+        n, b = len(self.tensors[0]), self.batch_size
+        torch.empty((), dtype=torch.int64).random_(generator=self.generator)  # DataLoader's base-seed draw
+        order = None
+        if self.shuffle:                                                     # as RandomSampler draws it
+            g = self.generator
+            if g is None:
+                g = torch.Generator()
+                g.manual_seed(int(torch.empty((), dtype=torch.int64).random_().item()))
+            order = torch.randperm(n, generator=g)
+        for start in range(0, n, b):
+            if order is None:
+                yield tuple(t[start:start + b] for t in self.tensors)
+            else:
+                idx = order[start:start + b]
+                yield tuple(t[idx.to(t.device)] for t in self.tensors)
+        if self.shuffle:
+            torch.randperm(n, generator=g)      # RandomSampler draws (and drops) one more permutation at its end
+
+
 def make_loader(data: Data, batch_size: int = 64, shuffle: bool = False,
-                generator: torch.Generator | None = None) -> DataLoader:
-    """Wrap ``(X, y)`` tensors or a Dataset in a DataLoader; pass a DataLoader through unchanged."""
+                generator: torch.Generator | None = None) -> DataLoader | TensorBatches:
+    """Batches of ``data``: ``(X, y)`` tensors give a :class:`TensorBatches`, a Dataset a DataLoader; a DataLoader
+    passes through unchanged."""
     if isinstance(data, DataLoader):
         return data
-    if isinstance(data, Dataset):
-        dataset = data
-    elif isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data):
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if isinstance(data, (tuple, list)) and len(data) == 2 and all(isinstance(t, torch.Tensor) for t in data):
         X, y = data
         if len(X) != len(y):
             raise ValueError(f"inputs and targets differ in length: {len(X)} vs {len(y)}")
-        dataset = TensorDataset(X, y)
-    else:
-        raise TypeError("data must be an (inputs, targets) pair of tensors, a Dataset or a DataLoader, "
-                        f"got {type(data).__name__}")
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    if isinstance(dataset, TensorDataset):
-        # whole batches by one indexing each (no per-row __getitem__ and collate); the same batches, in the same
-        # order, as DataLoader(dataset, batch_size, shuffle, generator=generator)
-        sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
-        return DataLoader(dataset, sampler=BatchSampler(sampler, batch_size, drop_last=False), batch_size=None,
-                          generator=generator)    # the loader draws its base seed from it, as torch's default does
-    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator)
+        return TensorBatches((X, y), batch_size, shuffle, generator)
+    if isinstance(data, TensorDataset):
+        return TensorBatches(data.tensors, batch_size, shuffle, generator)
+    if isinstance(data, Dataset):
+        return DataLoader(data, batch_size=batch_size, shuffle=shuffle, generator=generator)
+    raise TypeError("data must be an (inputs, targets) pair of tensors, a Dataset or a DataLoader, "
+                    f"got {type(data).__name__}")
 
 
 @dataclass
@@ -202,6 +241,9 @@ class Callback:
     def on_train_begin(self, model: nn.Module, history: History) -> None:
         """Before the first epoch."""
 
+    def on_step_end(self, model: nn.Module, history: History, step: int) -> None:
+        """After each optimizer step; ``step`` counts them from 1 over the whole run."""
+
     def on_epoch_end(self, model: nn.Module, history: History) -> bool | None:
         """After each epoch's record (``history.last``) is complete; return True to stop."""
         return None
@@ -257,9 +299,42 @@ class EarlyStopping(Callback):
             model.load_state_dict(self._state)
 
 
-def _train_loader(train: Data, batch_size: int, generator: torch.Generator | None) -> DataLoader:
-    """The shuffled training loader (the place where a distributed run would put its sampler)."""
+def _train_loader(train: Data, batch_size: int, generator: torch.Generator | None) -> DataLoader | TensorBatches:
+    """The shuffled training loader of a run without ``seed=``: the order comes from ``generator``."""
     return make_loader(train, batch_size=batch_size, shuffle=True, generator=generator)
+
+
+class SeededBatches:
+    """The batches of one epoch in the order ``(seed, epoch)`` fixes, for this process's rank.
+
+    Epoch ``e`` (0-based) draws ``randperm(n)`` from a generator seeded with ``seed + e``, and rank ``r`` of ``W``
+    takes ``perm[r::W]`` (:func:`dlcourse.distributed.shard_indices`, ``DistributedSampler``'s order); its shard is
+    cut into batches of ``batch_size``. ``skip`` leaves out the first batches (a resumed run).
+    """
+
+    def __init__(self, data: Data, batch_size: int, seed: int, world: distributed.World):
+        if isinstance(data, DataLoader):
+            raise TypeError("fit(seed=...) draws its own order, so train must be (X, y) tensors or a Dataset, "
+                            "not a DataLoader")
+        self.dataset = make_loader(data, batch_size=batch_size).dataset
+        if not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+        self.batch_size, self.seed, self.world = batch_size, seed, world
+        self.n = len(self.dataset)
+
+    def __len__(self) -> int:
+        per_rank = math.ceil(self.n / self.world.size)
+        return math.ceil(per_rank / self.batch_size)
+
+    def epoch(self, epoch: int, skip: int = 0):
+        """Yield the batches of ``epoch`` (0-based), leaving out the first ``skip``."""
+        order = distributed.shard_indices(self.n, self.seed, epoch, self.world.rank, self.world.size)
+        for start in range(skip * self.batch_size, len(order), self.batch_size):
+            idx = order[start:start + self.batch_size]
+            if isinstance(self.dataset, TensorDataset):
+                yield tuple(t[idx] for t in self.dataset.tensors)
+            else:
+                yield default_collate([self.dataset[int(i)] for i in idx])
 
 
 def _check_finite(values: Mapping[str, float], epoch: int) -> None:
@@ -274,7 +349,9 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
         device: torch.device | str | None = None, generator: torch.Generator | None = None,
         progress: bool = True, desc: str = "training", batch_fn: BatchFn | None = None,
         step_fn: StepFn | None = None, clip_grad_norm: float | None = None, accumulate: int = 1,
-        amp: bool = False, callbacks: Sequence[Callback] = (), max_steps: int | None = None) -> History:
+        amp: bool = False, callbacks: Sequence[Callback] = (), max_steps: int | None = None,
+        seed: int | None = None, checkpoint_dir: str | os.PathLike | None = None,
+        checkpoint_every: int | None = None, resume: bool = False) -> History:
     """Train ``model`` for ``epochs`` passes over ``train`` and return its :class:`History`.
 
     Args:
@@ -306,6 +383,13 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
         callbacks: :class:`Callback` objects, e.g. :class:`EarlyStopping`.
         max_steps: stop after this many optimizer steps (batches with ``step_fn``), even mid-epoch; the partial
             epoch is recorded. ``epochs`` still bounds the run.
+        seed: fix the data order of every epoch by ``(seed, epoch)`` (see :class:`SeededBatches`) instead of
+            ``generator``; needed to resume mid-epoch and to train on several processes.
+        checkpoint_dir: folder of ``checkpoint.pt``, written every ``checkpoint_every`` optimizer steps and at the
+            end (rank 0 only; needs ``seed``).
+        checkpoint_every: optimizer steps between checkpoints.
+        resume: continue from ``checkpoint_dir/checkpoint.pt`` if it exists (model, optimizer, scheduler, random
+            generators, history, position in the data).
 
     Returns:
         A :class:`History` with per-epoch ``train_loss`` (or ``train_<name>``), metrics, ``seconds`` and
@@ -333,6 +417,16 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
             raise TypeError(f"optimizer must have torch's {name}() (torch.optim or dlcourse.optim), "
                             f"got {type(optimizer).__name__}")
     device = get_device(device) if not isinstance(device, torch.device) else device
+    world = distributed.init_from_env(device)
+    if checkpoint_every is not None and (not isinstance(checkpoint_every, int) or checkpoint_every < 1):
+        raise ValueError(f"checkpoint_every must be a positive int, got {checkpoint_every!r}")
+    if (checkpoint_dir is None) != (checkpoint_every is None):
+        raise ValueError("pass checkpoint_dir and checkpoint_every together")
+    if resume and checkpoint_dir is None:
+        raise ValueError("resume=True needs checkpoint_dir")
+    if seed is None and (checkpoint_dir is not None or world.distributed):
+        raise ValueError("pass seed= to fit: resuming mid-epoch and training on several processes need a data "
+                         "order fixed by (seed, epoch)")
     if amp and device.type != "cuda":
         warnings.warn(f"amp=True: mixed precision runs on CUDA only; training in float32 on {device.type}",
                       RuntimeWarning, stacklevel=2)
@@ -342,18 +436,37 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
 
     def autocast():
         return torch.autocast("cuda", dtype=torch.float16) if amp else contextlib.nullcontext()
+
     model.to(device)
-    loader = _train_loader(train, batch_size, generator)
+    net = distributed.wrap_model(model, device)          # DistributedDataParallel under torchrun, else the model
+    seeded = SeededBatches(train, batch_size, seed, world) if seed is not None else None
+    loader = seeded if seeded is not None else _train_loader(train, batch_size, generator)
     history = History()
+    first_epoch, skip, step, partial = 1, 0, 0, None
+    checkpoint = Path(checkpoint_dir) / "checkpoint.pt" if checkpoint_dir is not None else None
+    if resume and checkpoint.exists():
+        saved = load_checkpoint(checkpoint, model=model, optimizer=optimizer, scheduler=scheduler,
+                                map_location=device)
+        first_epoch, skip, step = (saved["position"][k] for k in ("epoch", "batch", "step"))
+        history.epochs, history.step_losses = saved["history"]["epochs"], saved["history"]["step_losses"]
+        partial = saved["extra"]
     for cb in callbacks:
         cb.on_train_begin(model, history)
-    total_batches = epochs * len(loader) if max_steps is None else min(epochs * len(loader), max_steps * accumulate)
-    steps_done = 0
-    bar = tqdm(total=total_batches, desc=desc, disable=not progress, mininterval=0.5, leave=False)
+    main = world.rank == 0
+    total_batches = (epochs - first_epoch + 1) * len(loader) - skip
+    if max_steps is not None:
+        total_batches = min(total_batches, max(max_steps - step, 0) * accumulate)
+    bar = tqdm(total=total_batches, desc=desc, disable=not (progress and main), mininterval=0.5, leave=False)
+
+    def save(epoch: int, batch: int, totals: dict, count: int, sums: dict, start: float) -> None:
+        if checkpoint is not None and main:
+            save_checkpoint(checkpoint, model=model, optimizer=optimizer, scheduler=scheduler,
+                            position={"epoch": epoch, "batch": batch, "step": step},
+                            history={"epochs": history.epochs, "step_losses": history.step_losses},
+                            extra={"totals": totals, "count": count, "sums": sums,
+                                   "seconds": time.perf_counter() - start})
 
     def optimizer_step() -> None:
-        nonlocal steps_done
-        steps_done += 1
         if clip_grad_norm is not None:
             if scaler is not None:
                 scaler.unscale_(optimizer)
@@ -367,20 +480,26 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
             scheduler.step()
 
     try:
-        for epoch in range(1, epochs + 1):
+        for epoch in range(first_epoch, epochs + 1):
             model.train()
             start = time.perf_counter()
             totals: dict[str, float] = {}
             count = 0
             sums = {name: 0.0 for name in (metrics or {})} if step_fn is None else {}
+            if partial is not None:          # resuming mid-epoch: the sums of the batches already done
+                totals, count, sums = dict(partial["totals"]), partial["count"], dict(partial["sums"])
+                start -= partial["seconds"]
+                partial = None
             n_batches = len(loader)
-            for index, batch in enumerate(loader):
+            batches = seeded.epoch(epoch - 1, skip) if seeded is not None else loader
+            for index, batch in enumerate(batches, start=skip):
                 batch = _to(batch, device)
+                stepped = False
                 if step_fn is not None:
-                    logged = {k: float(v) for k, v in step_fn(model, batch, optimizer).items()}
+                    logged = {k: float(v) for k, v in step_fn(net, batch, optimizer).items()}
+                    stepped = True
                     _check_finite(logged, epoch)
                     n = _batch_len(batch)
-                    steps_done += 1
                     if scheduler is not None and scheduler_interval == "batch":
                         scheduler.step()
                 else:
@@ -389,15 +508,18 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
                     if index == group_start:
                         optimizer.zero_grad()
                     with autocast():
-                        out, y = batch_fn(model, batch)
+                        out, y = batch_fn(net, batch)
                         loss = loss_fn(out, y)
                     value = loss.item()
                     if not math.isfinite(value):
                         raise FloatingPointError(f"loss became {value} at epoch {epoch}; try a smaller learning rate")
                     scaled = loss / group if group > 1 else loss
-                    (scaler.scale(scaled) if scaler is not None else scaled).backward()
+                    sync = index == group_start + group - 1 or not hasattr(net, "no_sync")
+                    with contextlib.nullcontext() if sync else net.no_sync():   # DDP: all-reduce on the last one
+                        (scaler.scale(scaled) if scaler is not None else scaled).backward()
                     if index == group_start + group - 1:
                         optimizer_step()
+                        stepped = True
                     logged = {"loss": value}
                     n = _batch_len(y, out)
                     for name, metric in (metrics or {}).items():
@@ -409,23 +531,33 @@ def fit(model: nn.Module, train: Data, *, loss_fn: Callable | None = None, optim
                 count += n
                 bar.update(1)
                 bar.set_postfix(epoch=epoch, loss=f"{first:.4f}", refresh=False)
-                if max_steps is not None and steps_done >= max_steps:
+                if stepped:
+                    step += 1
+                    if checkpoint is not None and step % checkpoint_every == 0:
+                        save(epoch, index + 1, totals, count, sums, start)
+                    for cb in callbacks:
+                        cb.on_step_end(model, history, step)
+                if max_steps is not None and step >= max_steps:
                     break
+            skip = 0
             if scheduler is not None and scheduler_interval == "epoch":
                 scheduler.step()
             record: dict[str, float] = {"epoch": epoch}
-            record.update({f"train_{k}": v / max(count, 1) for k, v in totals.items()})
-            record.update({f"train_{name}": s / max(count, 1) for name, s in sums.items()})
+            record.update({f"train_{k}": distributed.all_reduce_mean(v / max(count, 1), device)
+                           for k, v in totals.items()})
+            record.update({f"train_{name}": distributed.all_reduce_mean(s / max(count, 1), device)
+                           for name, s in sums.items()})
             if valid is not None and (loss_fn is not None or metrics):
                 scores = evaluate(model, valid, loss_fn, metrics, device=device, batch_fn=batch_fn)
                 record.update({f"valid_{name}": value for name, value in scores.items()})
             record["seconds"] = time.perf_counter() - start
             history.epochs.append(record)
             stop = [bool(cb.on_epoch_end(model, history)) for cb in callbacks]
-            if any(stop) or (max_steps is not None and steps_done >= max_steps):
+            if any(stop) or (max_steps is not None and step >= max_steps):
                 break
     finally:
         bar.close()
+    save(epochs + 1, 0, {}, 0, {}, time.perf_counter())
     for cb in callbacks:
         cb.on_train_end(model, history)
     return history

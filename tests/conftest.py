@@ -1,39 +1,23 @@
-"""Shared test configuration: a non-interactive matplotlib backend and a per-notebook timing report."""
+"""Shared test configuration: the thread policy, a non-interactive backend here, and the notebook-run plugin."""
 from __future__ import annotations
 
-from collections import defaultdict
+import os
 
 import matplotlib
 
-matplotlib.use("Agg")  # this process only: notebooks and the book build keep the inline backend
+matplotlib.use("Agg")  # this process only: nbval's kernels and the book build keep the inline backend
 
-NOTEBOOK_BUDGET_S = 60.0
+import notebook_runs  # noqa: E402  (tests/ is on sys.path for its conftest)
 
-
-class NotebookTimer:
-    """Adds up nbval's per-cell durations (kernel start included) for each notebook and prints them.
-
-    Registered as a plugin rather than written as conftest hooks, because a conftest under tests/ only sees
-    the items under tests/, and the notebooks live under book/.
-    """
-
-    def __init__(self):
-        self.seconds: dict[str, float] = defaultdict(float)
-
-    def pytest_runtest_logreport(self, report):
-        path = report.nodeid.split("::")[0]
-        if path.endswith(".ipynb"):
-            self.seconds[path] += report.duration
-
-    def pytest_terminal_summary(self, terminalreporter):
-        if not self.seconds:
-            return
-        terminalreporter.section("notebook execution times (nbval, kernel start included)")
-        for path, seconds in sorted(self.seconds.items()):
-            flag = f"  OVER THE {NOTEBOOK_BUDGET_S:.0f} s BUDGET" if seconds > NOTEBOOK_BUDGET_S else ""
-            terminalreporter.write_line(f"{seconds:7.1f} s  {path}{flag}")
+# Kernels inherit this process's environment: a non-interactive MPLBACKEND would drop every figure from them.
+os.environ.pop("MPLBACKEND", None)
 
 
 def pytest_configure(config):
-    if not config.pluginmanager.has_plugin("dlcourse-notebook-timer"):
-        config.pluginmanager.register(NotebookTimer(), "dlcourse-notebook-timer")
+    # The tests use the notebooks' thread policy (dlcourse.setup), so a busy machine does not slow them 10x.
+    from dlcourse.runtime import DEFAULT_THREADS, _set_cpu_threads
+
+    _set_cpu_threads(DEFAULT_THREADS)
+    # Registered as a plugin rather than written as conftest hooks: a conftest under tests/ only sees the items
+    # under tests/, and the notebooks live under book/.
+    notebook_runs.register(config)

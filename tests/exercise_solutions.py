@@ -34,6 +34,8 @@ def solution_source(ex: Exercise) -> tuple[str, bool]:
     does the work. ``honest`` is False only when neither is possible and the code merely imports the reference
     (such a notebook must be graded with the forbidden-use check off).
     """
+    if ex.kind == "question":
+        return f"{ex.entry} = {ex.reference!r}\n", True
     path = solution_path(ex)
     if path.exists():
         return path.read_text(encoding="utf-8"), True

@@ -20,6 +20,7 @@ from dlcourse.exercises.notebook import learner_notebook, notebook_text, write_l
 
 ROOT = Path(__file__).resolve().parents[1]
 E.register_module("fake_exercises")  # chapter 99, used by the grading tests too
+E.register_module("fake_questions")  # chapter 98: graded questions
 ALL = E.all_exercises()
 IDS = [ex.id for ex in ALL]
 
@@ -34,7 +35,7 @@ def _stub_entry(ex):
 def test_registry_ids_unique_and_chapters_have_folders():
     assert len(IDS) == len(set(IDS))
     for ex in ALL:
-        assert ex.chapter in E.CHAPTER_DIRS or ex.chapter == 99, ex.id
+        assert ex.chapter in E.CHAPTER_DIRS or ex.chapter in (98, 99), ex.id
         assert E.get(ex.id) is ex
         assert ex.entry in ex.stub, f"{ex.id}: the stub must define {ex.entry}"
         assert ex.mistakes, f"{ex.id}: at least one Mistake"
@@ -143,3 +144,41 @@ def test_learner_notebook_has_no_solutions_and_is_committed(chapter):
     [(path, state)] = write_learner_notebooks(ROOT, [chapter], check=True)
     assert state == "unchanged", f"{path} is {state}: run `dlcourse exercises`"
     json.loads(path.read_text())
+
+
+# ------------------------------------------------------------------ graded questions
+def test_question_checks_values_without_revealing_the_answer(capsys):
+    assert E.check("98.1", 0.25).passed and E.check("98.1", 0.2504).passed      # within atol 1e-3
+    r = E.check("98.1", 0.3)
+    out = capsys.readouterr().out
+    assert r.status == "failed" and "0.3 is not right" in out and "0.25" not in out
+    r = E.check("98.1", "a quarter")
+    assert r.status == "failed" and "finite number" in capsys.readouterr().out
+    assert E.check("98.1", ...).status == "not attempted"
+    assert E.check("98.2", "a").passed and E.check("98.2", " (A) ").passed
+    r = E.check("98.2", "b")
+    out = capsys.readouterr().out
+    assert r.mistake == "Perceptrons, the book" and "1958" not in out.split("\n", 1)[1]
+    assert E.check("98.2", "d").status == "failed"
+    assert "not one of the choices ['a', 'b', 'c']" in capsys.readouterr().out
+
+
+def test_question_in_the_learner_notebook_and_the_grader(tmp_path):
+    from dlcourse.exercises.notebook import _notebook
+    from dlcourse.grading import grade_all
+
+    ex = E.get("98.2")
+    nb = _notebook(98, [ex])
+    src = "".join(c.source for c in nb.cells)
+    assert "- **(b)** 1969" in src and 'answer_98_2 = ...  # your answer: one of' in src
+    assert 'check("98.2", answer_98_2)' in src
+    for answer, points in (('"a"', 1.0), ('"c"', 0.0)):
+        for c in nb.cells:
+            if c.source.startswith("answer_98_2"):
+                c.source = f"answer_98_2 = {answer}"
+        path = tmp_path / f"learner_{points:g}.ipynb"
+        path.write_text(notebook_text(nb))
+        grades, exs, errors = grade_all([str(path)], chapter=98, progress=False)
+        assert not errors and "98.2" in [ex.id for ex in exs]
+        g = {g.id: g for g in grades[0].exercises}["98.2"]
+        assert g.points == points and g.status == ("passed" if points else "failed"), g

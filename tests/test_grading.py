@@ -27,6 +27,7 @@ from dlcourse.grading.submission import keep_definitions
 
 ROOT = Path(__file__).resolve().parents[1]
 E.register_module("fake_exercises")
+E.register_module("fake_questions")  # chapter 98: graded questions go through the same grader
 CHAPTERS = E.chapters()
 
 
@@ -115,7 +116,8 @@ def generic_run(tmp_path_factory):
     everything = tuple(ex.id for ex in E.all_exercises())
     for sub, skipped in (("solutions", tuple(skip)), ("learners", ()), ("mistakes", everything)):
         # mistakes may use what the learner may not: their forbidden-use check is off; the verdict must name them
-        grades, exs, errors = grade_all([str(d / sub)], jobs=2, progress=False, skip_forbidden=skipped)
+        grades, exs, errors = grade_all([str(d / sub)], chapter=CHAPTERS, jobs=2, progress=False,
+                                        skip_forbidden=skipped)
         assert not errors and (sub == "mistakes" or {ex.id for ex in exs} == set(everything))
         results[sub] = {g.name: {e.id: e for e in g.exercises} for g in grades}
     return results, plan
@@ -199,7 +201,9 @@ def hostile_run(tmp_path_factory):
     (subs / "not_json.ipynb").write_text("this is not { json")
     (subs / "not_notebook.ipynb").write_text('{"hello": "world"}')
     out = d / "out"
-    rc = cli.main(["grade", str(subs), "--out", str(out), "-j", "2", "--chapter", "99", "--timeout", "4", "-q"])
+    # the process sandbox here (tests/test_grading_hostile.py grades its set in namespaces where available)
+    rc = cli.main(["grade", str(subs), "--out", str(out), "-j", "2", "--chapter", "99", "--timeout", "4", "-q",
+                   "--sandbox", "process"])
     return rc, out
 
 
@@ -221,15 +225,17 @@ def test_hostile_submissions_each_lose_only_their_exercise(hostile_run):
 def test_gradebook_content(hostile_run):
     rc, out = hostile_run
     rows = list(csv.DictReader((out / "grades.csv").open()))
-    assert list(rows[0]) == ["submission", "99.1", "99.2", "total", "max_total"]
+    assert list(rows[0]) == ["submission", "99.1", "99.2", "total", "max_total", "copied"]
     names = [r["submission"] for r in rows]
     assert names == sorted(names) and len(names) == len(HOSTILE) + len(REF_CALLS) + 2
     byname = {r["submission"]: r for r in rows}
-    assert byname["good"] == {"submission": "good", "99.1": "1", "99.2": "1", "total": "2", "max_total": "2"}
+    assert byname["good"] == {"submission": "good", "99.1": "1", "99.2": "1", "total": "2", "max_total": "2",
+                              "copied": ""}
     assert byname["hang"]["total"] == "1" and byname["not_json"]["total"] == "0"
     doc = read_json(out, "good")
     assert doc["total"] == 2 and doc["max_total"] == 2 and doc["error"] is None
     assert set(doc["exercises"][0]) == {"id", "title", "points", "max_points", "passed", "status", "feedback"}
+    assert doc["mode"] == "process" and doc["notes"] == []
     assert "not valid JSON" in read_json(out, "not_json")["error"]
     assert "not a Jupyter notebook" in read_json(out, "not_notebook")["error"]
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left behind

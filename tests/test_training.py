@@ -274,14 +274,24 @@ def test_evaluate_weights_each_batch_by_its_size():
     assert evaluate(model, (X, y), nn.MSELoss(), batch_size=3, device="cpu")["loss"] == pytest.approx(6.0)
 
 
-def test_make_loader_fast_path_gives_torchs_batches():
+@pytest.mark.parametrize("shuffle, seeded", [(True, True), (True, False), (False, True)])
+def test_tensor_batches_give_torchs_batches_and_random_draws(shuffle, seeded):
     X, y = torch.arange(50.0).view(25, 2), torch.arange(25)
-    ours = make_loader((X, y), batch_size=8, shuffle=True, generator=torch.Generator().manual_seed(3))
-    theirs = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(X, y), batch_size=8, shuffle=True,
-                                         generator=torch.Generator().manual_seed(3))
-    assert len(ours) == len(theirs) == 4
-    for (a, b), (c, d) in zip(ours, theirs):
-        assert torch.equal(a, c) and torch.equal(b, d)
+    data = torch.utils.data.TensorDataset(X, y)
+
+    def batches(loader):
+        return [b for _ in range(2) for b in loader] + [torch.rand(3)]    # two epochs, then the global RNG state
+
+    torch.manual_seed(11)
+    ours = batches(make_loader(data, batch_size=8, shuffle=shuffle,
+                               generator=torch.Generator().manual_seed(3) if seeded else None))
+    torch.manual_seed(11)
+    theirs = batches(torch.utils.data.DataLoader(data, batch_size=8, shuffle=shuffle,
+                                                 generator=torch.Generator().manual_seed(3) if seeded else None))
+    assert len(ours) == len(theirs) == 9
+    for a, b in zip(ours, theirs):
+        assert all(torch.equal(u, v) for u, v in zip(a, b)) if isinstance(a, tuple) else torch.equal(a, b)
+    assert len(make_loader((X, y), batch_size=8)) == 4
 
 
 def test_plot_histories_draws_one_line_per_run():
@@ -297,3 +307,22 @@ def test_plot_histories_draws_one_line_per_run():
         plot_histories({})
     with pytest.raises(KeyError, match="accuracy"):
         plot_histories(runs, keys=["accuracy"])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="mixed precision runs on CUDA only")
+def test_amp_on_cuda_runs_the_forward_in_float16_and_learns():
+    X, y = blobs(256)
+    seed_everything(0)
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 2))
+    dtypes = []
+
+    def batch_fn(m, batch):
+        out = m(batch[0])
+        dtypes.append(out.dtype)
+        return out, batch[1]
+
+    h = fit(model, (X, y), loss_fn=nn.CrossEntropyLoss(), optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+            epochs=5, batch_size=32, device=torch.device("cuda"), batch_fn=batch_fn, amp=True, clip_grad_norm=1.0,
+            valid=(X, y), metrics={"accuracy": accuracy}, progress=False)
+    assert dtypes[0] == torch.float16 and model[0].weight.dtype == torch.float32
+    assert h.last["valid_accuracy"] > 0.95 and h["train_loss"][-1] < h["train_loss"][0]

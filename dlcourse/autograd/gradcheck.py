@@ -15,6 +15,7 @@ Works on functions of torch tensors (analytic gradient from torch.autograd, or o
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -52,20 +53,22 @@ def _rel_error(a: float, n: float, eps: float = 1e-12) -> float:
 
 def numerical_gradient(f: Callable[[], float], x: torch.Tensor, h: float = 1e-6) -> torch.Tensor:
     """Central-difference gradient of ``f()`` w.r.t. the tensor ``x``, which ``f`` reads and this function
-    perturbs in place (restoring it afterwards). Returns a tensor shaped like ``x``."""
+    perturbs in place (restoring it afterwards). Returns a tensor shaped like ``x``.
+
+    ``x`` may be non-contiguous (a transposed matrix, a slice): each element is addressed by its index, not by its
+    place in memory, so the perturbation lands in the tensor ``f`` reads."""
     if not x.is_floating_point():
         raise TypeError(f"numerical_gradient needs a floating tensor, got {x.dtype}")
-    grad = torch.zeros_like(x)
-    flat, gflat = x.view(-1), grad.view(-1)
+    grad = torch.zeros(x.shape, dtype=x.dtype, device=x.device)
     with torch.no_grad():
-        for i in range(flat.numel()):
-            old = flat[i].item()
-            flat[i] = old + h
+        for index in itertools.product(*(range(n) for n in x.shape)):
+            old = x[index].item()
+            x[index] = old + h
             f_plus = float(f())
-            flat[i] = old - h
+            x[index] = old - h
             f_minus = float(f())
-            flat[i] = old
-            gflat[i] = (f_plus - f_minus) / (2 * h)
+            x[index] = old
+            grad[index] = (f_plus - f_minus) / (2 * h)
     return grad
 
 

@@ -6,7 +6,7 @@ import torch
 from dlcourse.experiments.hardware import gflops, matmul_loops
 from dlcourse.nn.activation import relu, sigmoid
 
-from .spec import Case, Exercise, Mistake
+from .spec import Case, Exercise, Mistake, Question
 
 __all__ = ["EXERCISES"]
 
@@ -229,3 +229,43 @@ EXERCISES = [
         ),
     ),
 ]
+
+# ------------------------------------------------------------------------------------------- graded questions
+
+QUESTIONS = [
+    Question(
+        id="1.5", title="The second AI winter", section="ch1-timeline",
+        statement="Which period does this book's timeline shade as the second AI winter, and what collapsed then?",
+        choices={"a": "1969-1973: perceptrons, after Minsky and Papert's book",
+                 "b": "1987-1993: the market for expert systems, a slump of symbolic AI",
+                 "c": "1995-2006: neural networks, when support vector machines won the benchmarks"},
+        answer="b",
+        mistakes=(Mistake("the neural-network slump", "c",
+                          "That is the neural-network slump, a later and separate story; neural networks were in "
+                          "their backpropagation revival in the late 1980s."),
+                  Mistake("the first winter", "a",
+                          "Minsky and Papert (1969) and the Lighthill report (1973) led to the first winter.")),
+    ),
+    Question(
+        id="1.6", title="Floating-point operations of a matrix product", section="ch1-hardware",
+        statement=("Multiplying two $n \\times n$ matrices takes $n^3$ multiplications and $n^3$ additions. How "
+                   "many GFLOP (units of $10^9$ floating-point operations) does one product of two "
+                   "$1000 \\times 1000$ matrices take?"),
+        answer=2.0, rtol=1e-6,
+        mistakes=(Mistake("multiplications only", 1.0,
+                          "You counted the multiplications only; the additions are floating-point operations too."),
+                  Mistake("MFLOP instead of GFLOP", 2000.0,
+                          "That is the count in millions (MFLOP); a GFLOP is 10^9 operations.")),
+    ),
+    Question(
+        id="1.7", title="The loss of random guessing", section="ch1-algorithms",
+        statement=("A classifier for the ten digits that gives every class probability $1/10$: what is its "
+                   "cross-entropy loss, with the natural logarithm? (Three decimals are enough.)"),
+        answer=2.302585, atol=5e-3,
+        mistakes=(Mistake("the probability", 0.1,
+                          "0.1 is the probability of the right class; the loss is minus its logarithm."),
+                  Mistake("base-10 logarithm", 1.0,
+                          "You used the base-10 logarithm; cross-entropy losses use the natural one.")),
+    ),
+]
+EXERCISES += QUESTIONS

@@ -6,7 +6,7 @@ import torch
 from dlcourse.models.gmdh import fit_quadratic_unit, quadratic_features
 from dlcourse.nn.perceptron import delta_rule_update, perceptron_update
 
-from .spec import Case, Exercise, Mistake
+from .spec import Case, Exercise, Mistake, Question
 
 __all__ = ["EXERCISES", "xor_network_weights"]
 
@@ -299,3 +299,37 @@ EXERCISES = [
         ),
     ),
 ]
+
+# ------------------------------------------------------------------------------------------- graded questions
+
+QUESTIONS = [
+    Question(
+        id="2.5", title="Inhibition in 1943", section="ch2-mcculloch-pitts",
+        statement="In McCulloch and Pitts's 1943 model, what does one active inhibitory input do?",
+        choices={"a": "It subtracts 1 from the weighted sum.",
+                 "b": "It stops the unit from firing, however many excitatory inputs are active.",
+                 "c": "Nothing, unless the threshold is 0."},
+        answer="b",
+        mistakes=(Mistake("a weight of -1", "a",
+                          "A weight of -1 is the modern reading. In the 1943 paper inhibition is absolute: a veto "
+                          "that no amount of excitation overcomes."),),
+    ),
+    Question(
+        id="2.6", title="The best line for XOR", section="ch2-xor",
+        statement="At most how many of the four XOR points can a single straight line classify correctly?",
+        answer=3, atol=1e-9,
+        mistakes=(Mistake("all four", 4, "No line separates XOR's classes: the midpoint argument rules out four."),
+                  Mistake("two", 2, "A line can do better than chance: put one corner alone on its side.")),
+    ),
+    Question(
+        id="2.7", title="How GMDH fits a unit", section="ch2-gmdh",
+        statement="How did Ivakhnenko's Group Method of Data Handling fit the six coefficients of each unit?",
+        choices={"a": "By backpropagating the output error through the layers above",
+                 "b": "By least squares against the final target, one layer at a time",
+                 "c": "By Rosenblatt's perceptron rule"},
+        answer="b",
+        mistakes=(Mistake("backpropagation", "a",
+                          "GMDH never needed backpropagation: each unit is fitted directly to the final target."),),
+    ),
+]
+EXERCISES += QUESTIONS

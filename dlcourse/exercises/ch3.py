@@ -9,7 +9,7 @@ from dlcourse.autograd.backprop import MLP
 from dlcourse.autograd.gradcheck import numerical_gradient
 from dlcourse.autograd.tensor import unbroadcast
 
-from .spec import Case, Exercise, Mistake
+from .spec import Case, Exercise, Mistake, Question
 
 __all__ = ["EXERCISES", "mul_tanh_backward", "mlp_backward", "central_difference", "TEST_FUNCTIONS"]
 
@@ -341,3 +341,52 @@ EXERCISES = [
         ),
     ),
 ]
+
+# ------------------------------------------------------------------------------------------- graded questions
+
+QUESTIONS = [
+    Question(
+        id="3.5", title="The cost of a finite-difference gradient", section="ch3-gradcheck",
+        statement=("A network has $P = 1{,}000{,}000$ weights. How many evaluations of the loss does a gradient by "
+                   "central differences need?"),
+        answer=2_000_000, rtol=1e-9,
+        mistakes=(Mistake("one per weight", 1_000_000,
+                          "A central difference evaluates the loss twice per weight, at theta + h and theta - h."),
+                  Mistake("one-sided", 1_000_001,
+                          "That is the one-sided difference (P + 1 evaluations); central differences need 2P.")),
+    ),
+    Question(
+        id="3.6", title="Reverse mode, 1970", section="ch3-story",
+        statement=("Who published the general reverse mode of automatic differentiation, with working code, in a "
+                   "1970 master's thesis?"),
+        choices={"a": "Rumelhart, Hinton and Williams", "b": "Seppo Linnainmaa", "c": "Paul Werbos"},
+        answer="b",
+        mistakes=(Mistake("the 1986 paper", "a",
+                          "Their 1985 report and 1986 Nature paper made backpropagation famous; the method is older."),
+                  Mistake("Werbos", "c",
+                          "Werbos proposed applying reverse mode to neural networks, in 1974 and in print in 1982.")),
+    ),
+    Question(
+        id="3.7", title="Ten sigmoid layers", section="ch3-vanishing",
+        statement=("The sigmoid's derivative is at most $1/4$. Ignoring the weights, by at most what factor can "
+                   "the derivatives of ten sigmoid layers scale the backward signal? (A number such as 1e-3.)"),
+        answer=0.25 ** 10, rtol=1e-3,
+        mistakes=(Mistake("added instead of multiplied", 2.5,
+                          "The chain rule multiplies one derivative per layer; it does not add them."),
+                  Mistake("one layer", 0.25, "That is one layer; ten layers multiply ten such factors.")),
+    ),
+    Question(
+        id="3.8", title="Which frameworks are Value", section="ch3-next",
+        statement="Which system computes gradients the way this chapter's `Value` does, by recording operations as "
+                  "they run and walking the record backwards?",
+        choices={"a": "Theano", "b": "PyTorch's autograd", "c": "TensorFlow 1"},
+        answer="b",
+        mistakes=(Mistake("static graphs", "a",
+                          "Theano, like TensorFlow 1, first builds a static symbolic graph, then compiles and runs "
+                          "it."),
+                  Mistake("static graphs (TF1)", "c",
+                          "TensorFlow 1 builds a static graph first; TensorFlow 2's GradientTape is the eager "
+                          "one.")),
+    ),
+]
+EXERCISES += QUESTIONS

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from dlcourse.nn.conv import conv2d_loop, conv2d_output_size, im2col
 from dlcourse.nn.pooling import max_pool2d_backward
 
-from .spec import Case, Exercise, Mistake
+from .spec import Case, Exercise, Mistake, Question
 
 __all__ = ["EXERCISES"]
 
@@ -287,3 +287,50 @@ EXERCISES = [
         ),
     ),
 ]
+
+# ------------------------------------------------------------------------------------------- graded questions
+
+QUESTIONS = [
+    Question(
+        id="4.5", title="Weights of a shared 3x3 layer", section="ch4-local-connections",
+        statement=("How many weights (no biases) does a $3 \\times 3$ convolution from 64 to 64 channels have, "
+                   "whatever the size of its input?"),
+        answer=36_864, rtol=1e-9,
+        mistakes=(Mistake("one output channel", 576, "That is one filter (64 x 3 x 3); there are 64 of them."),
+                  Mistake("forgot the kernel", 4_096, "That is 64 x 64; each pair of channels has a 3x3 kernel.")),
+    ),
+    Question(
+        id="4.6", title="The separable saving", section="ch4-separable",
+        statement=("What fraction of a standard $3 \\times 3$ convolution's multiply-adds does a depthwise "
+                   "separable one need, with $C_{out} = 64$ output channels? (Three decimals are enough.)"),
+        answer=1 / 64 + 1 / 9, atol=2e-3,
+        mistakes=(Mistake("depthwise part only", 1 / 9,
+                          "You counted the depthwise part only; the pointwise 1x1 convolution adds 1/C_out."),
+                  Mistake("pointwise part only", 1 / 64,
+                          "You counted the pointwise part only; the depthwise 3x3 filtering adds 1/k^2.")),
+    ),
+    Question(
+        id="4.7", title="Where the ReLU speed-up was measured", section="ch4-alexnet",
+        statement="AlexNet's paper reports that ReLUs reached a fixed training error six times faster than tanh. "
+                  "On what?",
+        choices={"a": "On AlexNet itself, on ImageNet, with plain SGD",
+                 "b": "On a four-layer convolutional network on CIFAR-10, to 25% training error",
+                 "c": "On LeNet, on MNIST"},
+        answer="b",
+        mistakes=(Mistake("AlexNet itself", "a",
+                          "Figure 1 of the paper uses a small four-layer network on CIFAR-10; AlexNet itself trained "
+                          "with momentum and weight decay."),),
+    ),
+    Question(
+        id="4.8", title="What weight sharing gives", section="ch4-equivariance",
+        statement="What does sharing one filter across all positions give a convolutional layer?",
+        choices={"a": "Invariance to rotations of the input",
+                 "b": "Equivariance to translations: shift the input and the feature map shifts",
+                 "c": "Invariance to the scale of objects"},
+        answer="b",
+        mistakes=(Mistake("rotation", "a",
+                          "The source notes say rotation, and they are wrong: a shared filter finds its pattern at "
+                          "any position, not at any angle."),),
+    ),
+]
+EXERCISES += QUESTIONS

@@ -13,15 +13,34 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from .compare import compare, to_plain
 from .spec import Exercise
 
-__all__ = ["check", "CheckResult", "Verdict", "judge", "expected_outputs", "run_cases"]
+__all__ = ["check", "CheckResult", "Verdict", "Status", "Outcome", "judge", "expected_outputs", "run_cases"]
 
 _EXPECTED: dict[str, list] = {}
 _MISTAKES: dict[str, list] = {}
+
+
+class Status(StrEnum):
+    """A check's verdict, as data (never read back from the feedback's words)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_ATTEMPTED = "not attempted"
+
+
+class Outcome(StrEnum):
+    """What running the answer on one case gave (see :func:`run_cases`)."""
+
+    OK = "ok"              # plain data follows
+    ERROR = "error"        # it raised; the message follows
+    MEMORY = "memory"      # it ran out of memory (MemoryError, or torch's allocator failing)
+    STUB = "stub"          # it raised NotImplementedError: the untouched stub
+    MISSING = "missing"    # the grader's sandbox found no entry to run
 
 
 @dataclass
@@ -33,6 +52,11 @@ class Verdict:
     case: int | None = None            # index of the first failing case
     max_diff: float = 0.0
     mistake: str | None = None         # name of the known mistake the answer matches
+    status: Status = Status.FAILED
+
+    def __post_init__(self) -> None:
+        if self.passed:
+            self.status = Status.PASSED
 
 
 @dataclass
@@ -40,7 +64,7 @@ class CheckResult:
     """What :func:`check` returns: ``status`` is ``"passed"``, ``"failed"`` or ``"not attempted"``."""
 
     id: str
-    status: str
+    status: Status
     message: str
     max_diff: float = 0.0
     mistake: str | None = None
@@ -62,30 +86,44 @@ class CheckResult:
 def run_cases(ex: Exercise, entry: Callable, stop_on_error: bool = False) -> list[tuple[str, Any]]:
     """Run ``entry`` on each case: a list of ``("ok", plain data)`` or ``("error", message)``.
 
-    A ``NotImplementedError`` (the untouched stub) gives ``("stub", "")`` and stops.
+    A ``NotImplementedError`` (the untouched stub) gives ``("stub", "")`` and stops; running out of memory gives
+    ``("memory", message)``. The kinds are :class:`Outcome` members (equal to those strings).
     """
     out: list[tuple[str, Any]] = []
     for _i, case in enumerate(ex.cases()):
         try:
             value = to_plain(ex.run(entry, case), "the answer")
         except NotImplementedError:
-            out.append(("stub", ""))
+            out.append((Outcome.STUB, ""))
             break
+        except (MemoryError, RuntimeError) as err:
+            kind = Outcome.MEMORY if _out_of_memory(err) else Outcome.ERROR
+            out.append((kind, _format_error(err)))
+            if stop_on_error:
+                break
+            continue
         except TypeError as err:
             if "expected a tensor, an array" in str(err):
-                out.append(("error", str(err)))
+                out.append((Outcome.ERROR, str(err)))
             else:
-                out.append(("error", _format_error(err)))
+                out.append((Outcome.ERROR, _format_error(err)))
             if stop_on_error:
                 break
             continue
         except Exception as err:  # noqa: BLE001 - any error in the learner's code is feedback
-            out.append(("error", _format_error(err)))
+            out.append((Outcome.ERROR, _format_error(err)))
             if stop_on_error:
                 break
             continue
-        out.append(("ok", value))
+        out.append((Outcome.OK, value))
     return out
+
+
+def _out_of_memory(err: BaseException) -> bool:
+    """MemoryError, or torch's CPU allocator failing (a RuntimeError; torch has no type of its own for it)."""
+    if isinstance(err, MemoryError):
+        return True
+    return type(err) is RuntimeError and "DefaultCPUAllocator: can't allocate memory" in str(err)[:300]
 
 
 def _format_error(err: BaseException) -> str:
@@ -129,7 +167,10 @@ def judge(ex: Exercise, outcomes: list[tuple[str, Any]]) -> Verdict:
     cases = ex.cases()
     hint = f"Hint: re-read the section `{ex.section}` of the book (the exercise statement links it)."
     if not outcomes or outcomes[0][0] == "stub":
-        return Verdict(False, "not attempted yet (the stub still raises NotImplementedError)", 0)
+        what = "no answer given" if ex.kind == "question" else "the stub still raises NotImplementedError"
+        return Verdict(False, f"not attempted yet ({what})", 0, status=Status.NOT_ATTEMPTED)
+    if ex.kind == "question":
+        return _judge_question(ex, expected[0], outcomes[0], hint)
     worst = 0.0
     for i, exp in enumerate(expected):
         note = cases[i].note or f"case {i + 1}"
@@ -138,7 +179,7 @@ def judge(ex: Exercise, outcomes: list[tuple[str, Any]]) -> Verdict:
         kind, got = outcomes[i]
         if kind == "stub":
             return Verdict(False, f"on input {i + 1} ({note}): raised NotImplementedError", i)
-        if kind == "error":
+        if kind != "ok":
             mistake = _matching_mistake(ex, outcomes)
             known = f"\nThis looks like a known mistake, {mistake.name!r}: {mistake.message}" if mistake else ""
             return Verdict(False, f"on input {i + 1} ({note}): {got}{known}\n{hint}", i,
@@ -155,8 +196,27 @@ def judge(ex: Exercise, outcomes: list[tuple[str, Any]]) -> Verdict:
     return Verdict(True, f"passed on all {len(expected)} inputs (largest difference {worst:.2g})", None, worst)
 
 
-def check(ex_id: str, answer: Callable, *, quiet: bool = False) -> CheckResult:
+def _judge_question(ex: Exercise, expected: Any, outcome: tuple[str, Any], hint: str) -> Verdict:
+    """A graded question's verdict; the feedback never reveals the expected answer."""
+    kind, got = outcome
+    if kind == "error":
+        return Verdict(False, f"your answer is not in the expected form: {got}", 0)
+    if compare(expected, got, ex.rtol, ex.atol).ok:
+        return Verdict(True, "right", None)
+    mistake = _matching_mistake(ex, [outcome])
+    shown = got if isinstance(got, str) else f"{float(got):g}"
+    lines = [f"{shown} is not right."]
+    if mistake is not None:
+        lines.append(f"This looks like a known mistake, {mistake.name!r}: {mistake.message}")
+    lines.append(hint)
+    return Verdict(False, "\n".join(lines), 0, mistake=mistake.name if mistake else None)
+
+
+def check(ex_id: str, answer: Any, *, quiet: bool = False) -> CheckResult:
     """Check the learner's ``answer`` to exercise ``ex_id`` and print a short verdict.
+
+    ``answer`` is the function or class the exercise asks for, or, for a graded question, the answer's value
+    (a number or a choice's letter).
 
     Never raises on a wrong or unfinished answer (the exercise notebooks are executed when the book is built):
     the untouched stub prints "not attempted yet".
@@ -167,17 +227,16 @@ def check(ex_id: str, answer: Callable, *, quiet: bool = False) -> CheckResult:
     from . import get
 
     ex = get(ex_id)
-    if not callable(answer):
+    if ex.kind != "question" and not callable(answer):
         msg = f"check({ex.id!r}, ...) expects your {ex.entry} itself, got a {type(answer).__name__}"
-        status = "failed"
         verdict = Verdict(False, msg)
     else:
         verdict = judge(ex, run_cases(ex, answer))
-        status = "passed" if verdict.passed else (
-            "not attempted" if verdict.feedback.startswith("not attempted") else "failed")
-    head = {"passed": "✅ passed", "failed": "❌ not yet", "not attempted": "⏳ not attempted yet"}[status]
+    status = verdict.status
+    head = {Status.PASSED: "✅ passed", Status.FAILED: "❌ not yet",
+            Status.NOT_ATTEMPTED: "⏳ not attempted yet"}[status]
     text = f"{ex.id} {ex.title}: {head}"
-    if status != "not attempted":
+    if status is not Status.NOT_ATTEMPTED:
         text += "\n" + verdict.feedback
     if not quiet:
         print(text)

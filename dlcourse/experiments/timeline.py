@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Milestone", "MILESTONES", "AI_WINTERS", "CHAPTER_TITLES", "milestones_for_chapter", "plot_timeline"]
+__all__ = ["Milestone", "MILESTONES", "AI_WINTERS", "NEURAL_NETWORK_SLUMP", "CHAPTER_TITLES", "milestones_for_chapter",
+           "plot_timeline"]
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,11 @@ MILESTONES: tuple[Milestone, ...] = (
 #: era, and after the collapse of the expert-system market.
 AI_WINTERS: tuple[tuple[int, int], ...] = ((1974, 1980), (1987, 1993))
 
+#: The slump of *neural networks* (not of AI as a whole), as (first year, last year): from the mid-1990s, when
+#: support vector machines (Cortes and Vapnik 1995) won the benchmarks and neural networks were largely abandoned
+#: (LeCun, Bengio and Hinton 2015), to the layer-wise pre-training of 2006 (Hinton et al. 2006).
+NEURAL_NETWORK_SLUMP: tuple[int, int] = (1995, 2006)
+
 
 def milestones_for_chapter(chapter: int) -> list[Milestone]:
     """The milestones the given chapter (1-8) rebuilds, in time order."""
@@ -92,13 +98,16 @@ def milestones_for_chapter(chapter: int) -> list[Milestone]:
 
 
 def plot_timeline(ax=None, milestones: tuple[Milestone, ...] = MILESTONES,
-                  winters: tuple[tuple[int, int], ...] = AI_WINTERS):
-    """Draw the milestones on a time axis, one row each (earliest at the top), with the AI winters shaded.
+                  winters: tuple[tuple[int, int], ...] = AI_WINTERS,
+                  slump: tuple[int, int] | None = NEURAL_NETWORK_SLUMP):
+    """Draw the milestones on a time axis, one row each (earliest at the top), with the AI winters shaded and the
+    neural-network slump hatched.
 
     Args:
         ax: matplotlib axes (a new wide figure when ``None``).
         milestones: what to draw (default: :data:`MILESTONES`).
         winters: year spans to shade (default: :data:`AI_WINTERS`).
+        slump: the neural-network slump to hatch (default: :data:`NEURAL_NETWORK_SLUMP`; ``None``: not drawn).
 
     Returns:
         The axes.
@@ -114,6 +123,10 @@ def plot_timeline(ax=None, milestones: tuple[Milestone, ...] = MILESTONES,
     for start, end in winters:
         ax.axvspan(start, end, color="lightsteelblue", alpha=0.5, lw=0)
         ax.text((start + end) / 2, n - 0.3, "AI winter", ha="center", va="bottom", fontsize=8, color="steelblue")
+    if slump is not None:
+        ax.axvspan(*slump, facecolor="none", edgecolor="darkkhaki", hatch="//", alpha=0.6, lw=0)
+        ax.text(sum(slump) / 2, n - 0.3, "neural-network slump", ha="center", va="bottom", fontsize=8,
+                color="olive")
     for row, m in enumerate(ordered):
         y = n - 1 - row                      # earliest at the top
         color = colors.get(m.chapter, "gray") if m.chapter else "gray"
@@ -130,5 +143,6 @@ def plot_timeline(ax=None, milestones: tuple[Milestone, ...] = MILESTONES,
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     ax.set_xlabel("year")
-    ax.set_title("Milestones of deep learning (colour: the chapter that rebuilds it; shaded: AI winters)")
+    ax.set_title("Milestones of deep learning (colour: the chapter that rebuilds it; shaded: AI winters; "
+                 "hatched: the neural-network slump)")
     return ax

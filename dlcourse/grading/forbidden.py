@@ -13,9 +13,14 @@ import re
 
 __all__ = ["find_forbidden", "ALWAYS_FORBIDDEN"]
 
-#: Reaching into the exercise registry (where the references live) is never a solution.
+#: Reaching into the exercise registry (where the references live), or switching off the grader's checks, is never
+#: a solution.
 ALWAYS_FORBIDDEN = ("dlcourse.exercises.get", "dlcourse.exercises.all_exercises", "dlcourse.exercises.ch",
-                    "dlcourse.exercises.spec", "dlcourse.exercises.check.expected_outputs", "dlcourse.grading")
+                    "dlcourse.exercises.spec", "dlcourse.exercises.check.expected_outputs", "dlcourse.grading",
+                    # switching off the grader's dispatcher check (see dlcourse.grading.dispatch)
+                    "torch.utils._python_dispatch", "torch._C._DisableTorchDispatch",
+                    "torch._C._ExcludeDispatchKeyGuard", "torch._C._pop_torch_dispatch_stack",
+                    "torch._C._unset_dispatch_mode", "torch._C._dispatch_tls_set_dispatch_key_excluded")
 
 
 def _matches(name: str, forbidden: tuple[str, ...]) -> str | None:

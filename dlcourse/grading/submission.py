@@ -2,18 +2,25 @@
 
 A submission's code cells are parsed, never executed here. Only top-level imports, ``def``, ``class`` and
 simple constant or alias assignments (``N = 3``, ``F = torch.nn.functional``) are kept; calls, loops, prints,
-training runs and ``check(...)`` cells are dropped. A cell that does not parse is kept aside as a syntax error,
-charged to the exercises it seems to define.
+training runs and ``check(...)`` cells are dropped. A cell that does not parse, or that cannot be processed
+(it nests too deeply for the parser or for ``ast.unparse``), is kept aside as a syntax error, charged to the
+exercises it seems to define. Reading is bounded: a regular file of at most :data:`NOTEBOOK_LIMIT` bytes, and
+JSON nested too deeply is a clear error, never a crash. Call this in the main thread only (syntax trees).
 """
 from __future__ import annotations
 
 import ast
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Submission", "SubmissionError", "load_submission", "keep_definitions"]
+__all__ = ["Submission", "SubmissionError", "load_submission", "keep_definitions", "read_capped", "NOTEBOOK_LIMIT",
+           "checked_ids"]
+
+NOTEBOOK_LIMIT = 64 << 20      # bytes of one submitted notebook
 
 
 class SubmissionError(ValueError):
@@ -30,6 +37,7 @@ class Submission:
     defined: set[str] = field(default_factory=set)  # top-level names the kept code defines
     syntax_errors: list[tuple[int, str, str]] = field(default_factory=list)  # (cell number, message, cell text)
     raw_text: str = ""                            # every code cell as written (never executed)
+    checked: set[str] = field(default_factory=set)  # exercise ids the notebook calls check(...) on
 
     def syntax_error_for(self, entry: str) -> str | None:
         """The syntax error of a cell that seems to define ``entry`` (when the kept code does not)."""
@@ -90,17 +98,54 @@ def keep_definitions(code: str) -> tuple[list[ast.stmt], set[str]]:
     return kept, names
 
 
-def load_submission(path: str | Path, name: str | None = None) -> Submission:
-    """Read a notebook file and keep its definitions; :class:`SubmissionError` if it is not a notebook."""
-    path = Path(path)
+_CHECK = re.compile(r"""\bcheck\(\s*["'](\d+\.\d+)["']""")
+
+
+def checked_ids(text: str) -> set[str]:
+    """The exercise ids that ``check("N.M", ...)`` calls in ``text`` name."""
+    return set(_CHECK.findall(text))
+
+
+def read_capped(path: str | Path, limit: int = NOTEBOOK_LIMIT) -> bytes:
+    """The bytes of a regular file, at most ``limit`` (a FIFO, device or larger file is an error, never a hang)."""
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as err:
         raise SubmissionError(f"{path}: cannot read ({err.strerror})") from None
     try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise SubmissionError(f"{path}: not a regular file")
+        if st.st_size > limit:
+            raise SubmissionError(f"{path}: {st.st_size} bytes, more than the {limit >> 20} MiB a notebook may have")
+        chunks, size = [], 0
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                raise SubmissionError(f"{path}: more than the {limit >> 20} MiB a notebook may have")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    except OSError as err:
+        raise SubmissionError(f"{path}: cannot read ({err.strerror})") from None
+    finally:
+        os.close(fd)
+
+
+def load_submission(path: str | Path, name: str | None = None) -> Submission:
+    """Read a notebook file and keep its definitions; :class:`SubmissionError` if it is not a notebook."""
+    path = Path(path)
+    raw = read_capped(path)
+    try:
         doc = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise SubmissionError(f"{path}: not a notebook (not valid JSON: {err})") from None
+        raise SubmissionError(f"{path}: not a notebook (not valid JSON: {str(err)[:200]})") from None
+    except RecursionError:
+        raise SubmissionError(f"{path}: not a notebook (its JSON nests too deeply to read)") from None
+    except MemoryError:
+        raise SubmissionError(f"{path}: not a notebook (its JSON is too large to read)") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("cells"), list) or "nbformat" not in doc:
         raise SubmissionError(f"{path}: JSON but not a Jupyter notebook (no 'cells' list / 'nbformat')")
     chunks: list[str] = []
@@ -117,10 +162,19 @@ def load_submission(path: str | Path, name: str | None = None) -> Submission:
         raw.append(text)
         try:
             kept, names = keep_definitions(text)
+            code = ast.unparse(ast.Module(body=kept, type_ignores=[])) if kept else ""
         except SyntaxError as err:
-            errors.append((n_code, f"SyntaxError: {err.msg}, line {err.lineno}", text))
+            errors.append((n_code, f"SyntaxError: {str(err.msg)[:200]}, line {err.lineno}", text))
+            continue
+        except (RecursionError, MemoryError):
+            errors.append((n_code, "it nests too deeply for the grader to read", text))
+            continue
+        except ValueError as err:  # e.g. a null byte in the source
+            errors.append((n_code, f"ValueError: {str(err)[:200]}", text))
             continue
         if kept:
-            chunks.append(ast.unparse(ast.Module(body=kept, type_ignores=[])))
+            chunks.append(code)
             defined |= names
-    return Submission(name or path.stem, path, "\n\n".join(chunks) + "\n", defined, errors, "\n".join(raw))
+    joined = "\n".join(raw)
+    return Submission(name or path.stem, path, "\n\n".join(chunks) + "\n", defined, errors, joined,
+                      checked_ids(joined))
