@@ -7,7 +7,7 @@ from dlcourse.autograd.bptt import rnn_bptt, rnn_forward, rnn_step
 from dlcourse.nn.rnn import LSTMCell
 from dlcourse.nn.utils.clip_grad import clip_grad_norm_
 
-from .spec import Case, Exercise, Mistake
+from .spec import Case, Exercise, Mistake, Question
 
 __all__ = ["EXERCISES", "clip_by_norm"]
 
@@ -351,3 +351,62 @@ EXERCISES = [
         ),
     ),
 ]
+
+QUESTIONS = [
+    Question(
+        id="5.5", title="Parameters of an LSTM layer", section="ch5-lstm",
+        statement=("How many parameters does `torch.nn.LSTM(8, 32)` have (one layer, input size 8, hidden size 32, "
+                   "with PyTorch's two bias vectors)?"),
+        answer=5376, rtol=1e-9,
+        mistakes=(Mistake("one gate", 1344, "That is a plain RNN's count (one block); the LSTM stacks four gates."),
+                  Mistake("three gates", 4032, "That is the GRU's count (r, z, n); the LSTM has four: i, f, g, o."),
+                  Mistake("one bias", 5248, "PyTorch keeps two bias vectors per layer, bias_ih and bias_hh.")),
+    ),
+    Question(
+        id="5.6", title="Perplexity of a mixed guess", section="ch5-lm",
+        statement=("A character model gives probability 1/2 to half of the held-out characters and 1/8 to the "
+                   "other half. What is its perplexity?"),
+        answer=4.0, rtol=1e-6,
+        mistakes=(Mistake("arithmetic mean", 5.0,
+                          "Perplexity is not the mean of 2 and 8: it is exp of the mean negative log-probability, "
+                          "a geometric mean."),
+                  Mistake("mean probability", 3.2,
+                          "You inverted the mean probability (1/0.3125); average the log-probabilities instead.")),
+    ),
+    Question(
+        id="5.7", title="Clipping by the norm", section="ch5-gradients",
+        statement=("Two gradients, $(3, 4)$ and $(12)$, are clipped together by norm to `max_norm = 6.5`. What is "
+                   "the first component of the first gradient afterwards? (Ignore the 1e-6.)"),
+        answer=1.5, atol=1e-4,
+        mistakes=(Mistake("left unchanged", 3.0,
+                          "The first gradient's own norm, 5, is below 6.5, and no element exceeds 6.5 either; but "
+                          "the joint norm is 13, so every gradient is halved."),),
+    ),
+    Question(
+        id="5.8", title="What the Neural Turing Machine adds", section="ch5-story",
+        statement=("The chapter's source notes list the Neural Turing Machine beside LSTM and GRU as a cure for "
+                   "vanishing gradients. What is its main idea?"),
+        choices={"a": "A gate that keeps the gradient along the state close to 1",
+                 "b": "An external memory that a recurrent controller reads and writes by differentiable addressing",
+                 "c": "Pre-training a stack of RNNs, each predicting its input, before the task"},
+        answer="b",
+        mistakes=(Mistake("a gate", "a", "That is the LSTM's forget gate (and the GRU's update gate)."),
+                  Mistake("history compressor", "c", "That is Schmidhuber's 1992 history compressor.")),
+    ),
+    Question(
+        id="5.9", title="A very open forget gate", section="ch5-gradients",
+        statement=("An LSTM's forget-gate bias helps long-range learning when set to 2 instead of 0. What happens "
+                   "with a bias of 20?"),
+        choices={"a": "Even better: the gradient along the cell is carried exactly",
+                 "b": "Worse: the gate saturates at 1, its own gradient vanishes, and the cell can never learn to "
+                      "forget",
+                 "c": "No effect: the bias is learned away in the first step"},
+        answer="b",
+        mistakes=(Mistake("even better", "a",
+                          "The cell's gradient is carried, but sigma'(20) is about 2e-9: the gate cannot learn, and "
+                          "the cell accumulates everything written to it."),
+                  Mistake("learned away", "c",
+                          "The gradient reaching the bias is multiplied by sigma'(20), about 2e-9: it hardly moves.")),
+    ),
+]
+EXERCISES += QUESTIONS
