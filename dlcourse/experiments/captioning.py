@@ -24,11 +24,11 @@ __all__ = ["Config", "QUICK", "FULL", "config", "bleu", "train_captioner", "scor
 
 @dataclass(frozen=True)
 class Config:
-    train_size: int = 2400
+    train_size: int = 3000
     test_size: int = 300
     hidden_size: int = 96
     embed_dim: int = 24
-    epochs: int = 3
+    epochs: int = 4
     batch_size: int = 50
     lr: float = 5e-3
 
