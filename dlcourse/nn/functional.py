@@ -6,3 +6,7 @@ from .conv import conv2d  # noqa: E402
 from .pooling import avg_pool2d, max_pool2d  # noqa: E402
 
 __all__ += ["conv2d", "max_pool2d", "avg_pool2d"]
+
+from .attention import scaled_dot_product_attention  # noqa: E402
+
+__all__ += ["scaled_dot_product_attention"]
