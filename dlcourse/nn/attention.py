@@ -28,8 +28,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["causal_mask", "attention_weights", "scaled_dot_product_attention", "MultiheadAttention",
-           "AdditiveAttention"]
+__all__ = ["causal_mask", "attention_weights", "split_heads", "merge_heads", "scaled_dot_product_attention",
+           "MultiheadAttention", "AdditiveAttention"]
 
 
 def causal_mask(L: int, S: int | None = None, *, device: torch.device | str | None = None) -> torch.Tensor:
@@ -65,6 +65,20 @@ def attention_weights(scores: torch.Tensor) -> torch.Tensor:
         return torch.softmax(scores, dim=-1)
     # softmax of a row of -inf is 0/0; give such rows finite scores, then zero them (no NaN in the gradient either)
     return torch.softmax(scores.masked_fill(empty, 0.0), dim=-1).masked_fill(empty, 0.0)
+
+
+def split_heads(x: torch.Tensor, num_heads: int) -> torch.Tensor:
+    """(N, L, E) -> (N, num_heads, L, E / num_heads): head ``i`` gets features ``i*d : (i+1)*d``."""
+    N, L, E = x.shape
+    if E % num_heads:
+        raise ValueError(f"the feature size {E} must be divisible by num_heads ({num_heads})")
+    return x.view(N, L, num_heads, E // num_heads).transpose(1, 2)
+
+
+def merge_heads(x: torch.Tensor) -> torch.Tensor:
+    """(N, h, L, d) -> (N, L, h * d), the inverse of :func:`split_heads`."""
+    N, h, L, d = x.shape
+    return x.transpose(1, 2).reshape(N, L, h * d)
 
 
 def scaled_dot_product_attention(query: torch.Tensor, key: torch.Tensor, value: torch.Tensor,
