@@ -7,3 +7,6 @@ __all__: list[str] = []
 __all__ += ["LeNet", "DigitsConvNet", "SeparableConvNet", "train_digits"]
 __all__ += ["Encoder", "Decoder", "Seq2Seq", "make_seq2seq"]
 __all__ += ["GPT", "GPTConfig", "KVCache", "lm_loss"]
+from .resnet import BasicBlock, DeepMLP, ResidualMLPBlock  # noqa: E402
+
+__all__ += ["BasicBlock", "ResidualMLPBlock", "DeepMLP"]

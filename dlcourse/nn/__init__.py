@@ -22,3 +22,12 @@ __all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "Embedding"]
 __all__ += ["scaled_dot_product_attention", "causal_mask", "MultiheadAttention", "AdditiveAttention",
             "sinusoidal_positional_encoding", "SinusoidalPositionalEncoding", "LearnedPositionalEmbedding",
             "TransformerEncoderLayer", "TransformerDecoderLayer"]
+from .normalization import LayerNorm  # noqa: E402
+
+__all__ += ["LayerNorm"]
+from . import init  # noqa: E402,F401
+from .batchnorm import BatchNorm1d, BatchNorm2d  # noqa: E402
+from .dropout import Dropout  # noqa: E402
+from .lora import LoRALinear, add_lora, count_trainable  # noqa: E402
+
+__all__ += ["init", "BatchNorm1d", "BatchNorm2d", "Dropout", "LoRALinear", "add_lora", "count_trainable"]
