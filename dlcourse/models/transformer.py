@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..nn.functional import scaled_dot_product_attention
-from ..nn.transformer import LayerNorm
+from ..nn.normalization import LayerNorm
 
 __all__ = ["GPTConfig", "KVCache", "CausalSelfAttention", "MLP", "Block", "GPT", "lm_loss"]
 

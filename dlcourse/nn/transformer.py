@@ -24,11 +24,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from .attention import MultiheadAttention
+from .normalization import LayerNorm
 
 __all__ = ["TransformerEncoderLayer", "TransformerDecoderLayer"]
 
-# LayerNorm: torch's until Chapter 6's dlcourse.nn.LayerNorm is merged (same parameter names: weight, bias).
-LayerNorm = nn.LayerNorm
 
 
 def _activation(activation: str | Callable[[torch.Tensor], torch.Tensor]) -> Callable[[torch.Tensor], torch.Tensor]:
