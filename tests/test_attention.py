@@ -6,7 +6,9 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dlcourse.nn import AdditiveAttention, MultiheadAttention, causal_mask, scaled_dot_product_attention
+from dlcourse.nn import AdditiveAttention, MultiheadAttention
+from dlcourse.nn.attention import causal_mask
+from dlcourse.nn.functional import scaled_dot_product_attention
 from dlcourse.testing import assert_matches_torch
 
 DT = torch.float64

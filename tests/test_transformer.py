@@ -11,9 +11,9 @@ from dlcourse.nn import (
     SinusoidalPositionalEncoding,
     TransformerDecoderLayer,
     TransformerEncoderLayer,
-    causal_mask,
-    sinusoidal_positional_encoding,
 )
+from dlcourse.nn.attention import causal_mask
+from dlcourse.nn.positional import sinusoidal_positional_encoding
 from dlcourse.testing import assert_matches_torch
 
 DT = torch.float64

@@ -4,12 +4,12 @@ Each concept lives in its own module; this file only re-exports the public class
 ``dlcourse.nn.Conv2d`` reads like ``torch.nn.Conv2d``. Add one import line per module.
 """
 from . import functional, utils  # noqa: F401
-from .attention import AdditiveAttention, MultiheadAttention, causal_mask, scaled_dot_product_attention
+from .attention import AdditiveAttention, MultiheadAttention
 from .conv import Conv2d, col2im, conv2d, conv2d_loop, im2col
 from .embedding import Embedding
 from .perceptron import Adaline, McCullochPitts, Perceptron
 from .pooling import AvgPool2d, MaxPool2d, avg_pool2d, max_pool2d
-from .positional import LearnedPositionalEmbedding, SinusoidalPositionalEncoding, sinusoidal_positional_encoding
+from .positional import LearnedPositionalEmbedding, SinusoidalPositionalEncoding
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .separable import DepthwiseSeparableConv2d
 from .transformer import TransformerDecoderLayer, TransformerEncoderLayer
@@ -19,8 +19,7 @@ __all__ += ["Adaline", "McCullochPitts", "Perceptron"]
 __all__ += ["Conv2d", "conv2d", "conv2d_loop", "im2col", "col2im", "MaxPool2d", "AvgPool2d", "max_pool2d",
             "avg_pool2d", "DepthwiseSeparableConv2d"]
 __all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "Embedding"]
-__all__ += ["scaled_dot_product_attention", "causal_mask", "MultiheadAttention", "AdditiveAttention",
-            "sinusoidal_positional_encoding", "SinusoidalPositionalEncoding", "LearnedPositionalEmbedding",
+__all__ += ["MultiheadAttention", "AdditiveAttention", "SinusoidalPositionalEncoding", "LearnedPositionalEmbedding",
             "TransformerEncoderLayer", "TransformerDecoderLayer"]
 from .normalization import LayerNorm  # noqa: E402
 
