@@ -156,11 +156,13 @@ class GPT(nn.Module):
         n = sum(p.numel() for p in self.parameters())
         return n - self.wpe.weight.numel() if non_embedding else n
 
-    def forward(self, idx: torch.Tensor, cache: KVCache | None = None) -> torch.Tensor:
+    def forward(self, idx: torch.Tensor, cache: KVCache | None = None, *, start_pos: int = 0) -> torch.Tensor:
+        """idx (B, T) -> logits (B, T, V). The first token sits at position ``start_pos`` plus the cached length
+        (a batch of left-padded sequences can skip the padding that all its rows share)."""
         if idx.ndim != 2 or idx.dtype not in (torch.int64, torch.int32):
             raise ValueError(f"idx must be integer token ids of shape (B, T), got {idx.dtype} {tuple(idx.shape)}")
         B, T = idx.shape
-        start = len(cache) if cache is not None else 0
+        start = start_pos + (len(cache) if cache is not None else 0)
         if start + T > self.config.block_size:
             raise ValueError(f"sequence of {start + T} tokens exceeds block_size={self.config.block_size}")
         pos = torch.arange(start, start + T, device=idx.device)
@@ -171,8 +173,10 @@ class GPT(nn.Module):
 
     @torch.no_grad()
     def generate(self, idx: torch.Tensor, max_new_tokens: int, temperature: float = 1.0, top_k: int | None = None,
-                 *, use_cache: bool = True, generator: torch.Generator | None = None) -> torch.Tensor:
+                 *, use_cache: bool = True, generator: torch.Generator | None = None,
+                 start_pos: int = 0) -> torch.Tensor:
         """Append ``max_new_tokens`` sampled tokens to ``idx`` (B, T); ``temperature=0`` takes the arg-max.
+        ``start_pos``: the position of ``idx``'s first token (see :meth:`forward`).
 
         With ``use_cache`` the prompt is run once and each new token costs one position. When the context
         reaches ``block_size``, the cache restarts from the last ``block_size // 2`` tokens (without the cache,
@@ -184,12 +188,13 @@ class GPT(nn.Module):
         step_input = idx
         for _ in range(max_new_tokens):
             if cache is None:
-                logits = self(idx[:, -self.config.block_size:])
+                fits = start_pos + idx.shape[1] <= self.config.block_size
+                logits = self(idx, start_pos=start_pos) if fits else self(idx[:, -self.config.block_size:])
             else:
-                if len(cache) + step_input.shape[1] > self.config.block_size:
-                    cache = KVCache(len(self.h))
+                if start_pos + len(cache) + step_input.shape[1] > self.config.block_size:
+                    cache, start_pos = KVCache(len(self.h)), 0
                     step_input = idx[:, -(self.config.block_size // 2):]
-                logits = self(step_input, cache)
+                logits = self(step_input, cache, start_pos=start_pos)
             logits = logits[:, -1, :]
             if temperature == 0:
                 nxt = logits.argmax(dim=-1, keepdim=True)
