@@ -43,7 +43,7 @@ class Config:
     eval_batches: int = 8
 
 
-QUICK = Config(max_chars=300_000, seq_len=64, batch_size=32, seconds=4.0, max_steps=400, n_layer=2, n_head=4,
+QUICK = Config(max_chars=300_000, seq_len=64, batch_size=32, seconds=3.5, max_steps=400, n_layer=2, n_head=4,
                n_embd=64, lstm_embed=32, lr=3e-3)
 FULL = Config(max_chars=3_000_000, seq_len=256, batch_size=64, seconds=300.0, max_steps=20_000, n_layer=6,
               n_head=6, n_embd=192, lstm_embed=64, lr=1e-3, eval_batches=50)

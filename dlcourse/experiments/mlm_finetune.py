@@ -45,7 +45,7 @@ class Config:
 
 
 QUICK = Config(max_len=32, n_per_class=20, n_test_per_class=100, d_model=48, nhead=4, num_layers=2,
-               pretrain_steps=250, pretrain_batch=32, finetune_epochs=9, finetune_batch=32, lr=3e-3)
+               pretrain_steps=200, pretrain_batch=32, finetune_epochs=9, finetune_batch=32, lr=3e-3)
 FULL = Config(max_len=96, n_per_class=100, n_test_per_class=400, d_model=192, nhead=6, num_layers=6,
               pretrain_steps=20_000, pretrain_batch=128, finetune_epochs=20, finetune_batch=32, lr=5e-4)
 

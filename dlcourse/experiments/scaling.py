@@ -37,7 +37,7 @@ class Config:
 
 
 QUICK = Config(widths=(4, 8, 16, 32), data_width=32, data_chars=(500, 4_000, 32_000), n_layer=2, n_head=2,
-               seq_len=32, batch_size=32, steps=150, lr=5e-3, max_chars=200_000)
+               seq_len=32, batch_size=32, steps=120, lr=5e-3, max_chars=200_000)
 FULL = Config(widths=(16, 32, 64, 128, 256, 512), data_width=256,
               data_chars=(30_000, 100_000, 300_000, 1_000_000, 3_000_000), n_layer=4, n_head=4, seq_len=128,
               batch_size=64, steps=5_000, lr=3e-3, max_chars=3_000_000)
