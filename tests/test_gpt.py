@@ -72,3 +72,24 @@ def test_errors():
         model(torch.zeros(17))
     with pytest.raises(ValueError, match="divisible"):
         GPT(GPTConfig(vocab_size=5, n_embd=10, n_head=3))
+
+
+def test_start_pos_shifts_positions_and_cache_agrees():
+    model = _model()
+    idx = torch.randint(0, 11, (2, 6), generator=torch.Generator().manual_seed(4))
+    shifted = model(idx, start_pos=5)
+    assert (shifted - model(idx)).abs().max().item() > 1e-6
+    # the same as feeding the tokens after 5 cached positions whose keys nobody may see: compare layer inputs
+    x = model.wte(idx) + model.wpe(torch.arange(5, 11))
+    torch.testing.assert_close(shifted, model.lm_head(model.ln_f(_blocks(model, x))))
+    a = model.generate(idx, 4, temperature=0, start_pos=5)
+    b = model.generate(idx, 4, temperature=0, start_pos=5, use_cache=False)
+    assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="block_size"):
+        model(idx, start_pos=11)
+
+
+def _blocks(model, x):
+    for block in model.h:
+        x = block(x)
+    return x
