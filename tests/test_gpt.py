@@ -93,3 +93,16 @@ def _blocks(model, x):
     for block in model.h:
         x = block(x)
     return x
+
+
+def test_benchmark_functions_run_and_the_cache_gives_the_same_tokens():
+    from dlcourse.benchmarks.attention_speed import generation_benchmark, mha_benchmark, sdpa_benchmark
+
+    rows = sdpa_benchmark([("tiny", 1, 2, 4, 4, 8, True)], repeats=1)
+    assert rows[0]["ours_ms"] > 0 and rows[0]["math_ms"] > 0 and rows[0]["fused_ms"] > 0
+    assert mha_benchmark([("tiny", 1, 4, 8, 2)], repeats=1)[0]["ratio"] > 0
+    gen = generation_benchmark(GPTConfig(vocab_size=11, block_size=16, n_layer=1, n_head=2, n_embd=8),
+                               prompt_len=2, new_tokens=6, repeats=1)
+    assert gen["same_tokens"] and gen["tokens"] == 6
+    with pytest.raises(ValueError, match="block_size"):
+        generation_benchmark(CFG, prompt_len=10, new_tokens=10)
