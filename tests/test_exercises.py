@@ -62,6 +62,8 @@ def test_retired_ids_are_never_reused(monkeypatch, tmp_path):
         assert new in IDS and new not in E.RETIRED_IDS, (old, new)
         with pytest.raises(KeyError, match=f"exercise '{old}' was retired.*'{new}'"):
             E.get(old)
+    # the learner notebook explains the gaps in its numbering
+    assert "3.1 (now 3.9)" in learner_notebook(3).cells[0].source
     # a module that gives an exercise a retired id is refused, naming the id and its replacement
     mod = tmp_path / "retired_exercises_mod.py"
     mod.write_text("import dataclasses\nfrom fake_exercises import EXERCISES as E\n"

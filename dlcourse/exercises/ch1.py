@@ -278,8 +278,7 @@ DERIVED = [
             "second. Write `matmul_gflops(n, k, p, seconds)` that returns the throughput of a product of an "
             "$(n, k)$ and a $(k, p)$ matrix that took `seconds`. Count the operations yourself, exactly as the "
             "loops of exercise 1.1 perform them, with every running sum starting at 0: how many entries does the "
-            "result have, and how many multiplications and additions does each one cost? (Exercise 1.2 gave the "
-            "count for square matrices; it is retired.)"),
+            "result have, and how many multiplications and additions does each one cost?"),
         stub=("def matmul_gflops(n, k, p, seconds):\n"
               "    # (n, k) @ (k, p) in `seconds` -> GFLOP/s\n"
               "    raise NotImplementedError\n"),

@@ -297,8 +297,7 @@ DERIVED = [
             "write `perceptron_update(weight, bias, x, y, lr)` that takes one gradient step of size `lr`. A point "
             "exactly on the boundary ($y\\,(w \\cdot x + b) = 0$) counts as a mistake: take the gradient from the "
             "mistake side there, or training from zero weights would never start. `weight` has shape (1, d), "
-            "`bias` (1,), `x` (d,); return new tensors `(weight, bias)` and leave the inputs unchanged. (Exercise "
-            "2.1 gave the update itself; it is retired.)"),
+            "`bias` (1,), `x` (d,); return new tensors `(weight, bias)` and leave the inputs unchanged."),
         stub=("def perceptron_update(weight, bias, x, y, lr=1.0):\n"
               "    # weight (1, d), bias (1,), x (d,), y in {-1, +1}\n"
               "    raise NotImplementedError\n"),
@@ -331,7 +330,7 @@ DERIVED = [
             "and $b$ by hand, and write `delta_rule_update(weight, bias, x, y, lr)` that returns the weights after "
             "one gradient-descent step of size `lr`, without autograd: `weight` (1, d), `bias` (1,), `x` (N, d), "
             "real targets `y` (N,). Check your derivative on one example: which way must $w$ move when the output "
-            "is too small? (Exercise 2.3 gave the update itself; it is retired.)"),
+            "is too small?"),
         stub=("def delta_rule_update(weight, bias, x, y, lr=0.01):\n"
               "    # weight (1, d), bias (1,), x (N, d), y (N,)\n"
               "    raise NotImplementedError\n"),

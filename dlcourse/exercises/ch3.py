@@ -382,7 +382,7 @@ DERIVED = [
             "they held before. Derive $\\partial z/\\partial x$ and $\\partial z/\\partial y$ yourself with the "
             "chain rule (the node is a product inside a tanh); it helps to write tanh's derivative in terms of its "
             "output $z$, which the forward pass has stored. Remember that `x` or `y` may be used elsewhere in the "
-            "graph too. (Exercise 3.1 gave the derivative; it is retired.)"),
+            "graph too."),
         stub=("import math\n\n"
               "def mul_tanh_backward(x, y, out_grad, x_grad, y_grad):\n"
               "    # return (new_x_grad, new_y_grad)\n"
@@ -417,7 +417,7 @@ DERIVED = [
             "the estimate is *exact* for every quadratic $f$ (up to rounding), and so its error shrinks like $h^2$ "
             "for smooth $f$. Hint: write the Taylor expansion of $f$ around $x$ to second order and see which "
             "combination of two values cancels the second-order term. Leave `x` unchanged when you return (the "
-            "check looks). (Exercise 3.3 gave the formula; it is retired.)"),
+            "check looks)."),
         stub=("import torch\n\n"
               "def finite_difference_gradient(f, x, h=1e-3):\n"
               "    raise NotImplementedError\n"),
