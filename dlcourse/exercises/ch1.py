@@ -357,5 +357,18 @@ HISTORY = [
                           "Training a kernel SVM costs at least quadratically in the number of examples; that is "
                           "why the experiment stops it at 10,000.")),
     ),
+    Question(
+        id="1.11", title="The factor behind the compute figure", section="ch1-compute",
+        statement=("The compute figure estimates a training run's floating-point operations as (multiply-adds of "
+                   "one forward pass) x (examples seen) x a constant factor. The backward pass costs about twice "
+                   "the forward pass. What is the factor?"),
+        answer=6, atol=1e-9,
+        mistakes=(Mistake("forward pass only", 2,
+                          "Two operations per multiply-add counts the forward pass only; training also runs the "
+                          "backward pass, about twice as costly."),
+                  Mistake("multiply-adds, not operations", 3,
+                          "Forward plus backward is about 3 forward passes of multiply-adds; each multiply-add is two "
+                          "floating-point operations.")),
+    ),
 ]
 EXERCISES += DERIVED + HISTORY

@@ -427,6 +427,21 @@ SECTIONS = [
                           "The six-fold speed-up was measured in the paper on CIFAR-10 with SGD; here, with Adam, the "
                           "difference is small and changes with the seed.")),
     ),
+    Question(
+        id="4.13", title="What the neocognitron lacked", section="ch4-neocognitron",
+        statement=("Fukushima's neocognitron (1980) and LeCun's networks of 1989-1990 look alike. What did LeCun's "
+                   "networks have that the neocognitron did not?"),
+        choices={"a": "Units that detect one pattern with the same weights at every position",
+                 "b": "Layers that respond if any unit in a small neighbourhood below does, absorbing small shifts",
+                 "c": "Training of every layer for one goal, by backpropagating the output error"},
+        answer="c",
+        mistakes=(Mistake("shared weights", "a",
+                          "The neocognitron's S-cells already detected one pattern with the same weights at every "
+                          "position: weight sharing is Fukushima's."),
+                  Mistake("pooling", "b",
+                          "Those are the neocognitron's C-cells, the ancestor of pooling. Its S-cells organised "
+                          "themselves by a local rule without labels; nothing trained all layers together.")),
+    ),
     Exercise(
         id="4.12",
         title="How far one unit sees",
