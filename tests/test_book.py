@@ -178,3 +178,12 @@ def test_no_duplicate_bibliography_keys_or_glossary_terms():
     terms = [line.strip().lower() for line in block if line and not line[0].isspace() and not line.startswith("```")]
     assert len(terms) > 20
     assert not [t for t, n in Counter(terms).items() if n > 1], "duplicate glossary terms"
+
+
+def test_glossary_terms_are_separated_by_blank_lines():
+    """Sphinx needs an empty line before each glossary term (a union merge of two appends can lose it)."""
+    text = (ROOT / "book" / "glossary.md").read_text()
+    lines = text[text.index("```{glossary}"):].splitlines()
+    for before, line in zip(lines[1:], lines[2:]):
+        if line and not line[0].isspace() and not line.startswith("```"):
+            assert before.strip() == "", f"glossary term {line!r} must follow an empty line"

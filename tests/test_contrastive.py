@@ -1,11 +1,14 @@
 """Chapter 8, contrastive learning: NT-Xent against a reference written with torch ops (forward and gradients,
 property-tested over sizes), its errors, the random views, the SimCLR model and the label-subset helper."""
+import dataclasses
+
 import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dlcourse.data.views import random_views
+from dlcourse.experiments import simclr
 from dlcourse.experiments.simclr import labelled_subset, linear_probe
 from dlcourse.models import SimCLR
 from dlcourse.nn import NTXentLoss
@@ -73,3 +76,13 @@ def test_simclr_model_and_label_subsets():
     assert not torch.equal(idx, labelled_subset(y, 2, seed=1))
     f = torch.nn.functional.one_hot(y, 10).double().numpy()
     assert linear_probe(f, y, f, y) == 1.0
+
+
+def test_short_pretraining_run():
+    torch.set_num_threads(1)
+    x = torch.rand(40, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+    cfg = dataclasses.replace(simclr.QUICK, steps=5, batch_size=16, channels=4, proj_dim=4)
+    model, losses = simclr.pretrain(x, cfg, progress=False)
+    assert len(losses) == 5 and all(0 < v < 10 for v in losses) and not model.training
+    with pytest.raises(ValueError, match="batch_size"):
+        simclr.pretrain(x[:3], cfg, progress=False)

@@ -55,6 +55,27 @@ def test_duplicate_ids_are_refused(monkeypatch, tmp_path):
     monkeypatch.setattr(E, "_REGISTRY", None)
 
 
+def test_retired_ids_are_never_reused(monkeypatch, tmp_path):
+    # a retired id is registered nowhere, and get() names its replacement
+    assert E.RETIRED_IDS and not set(E.RETIRED_IDS) & set(IDS)
+    for old, new in E.RETIRED_IDS.items():
+        assert new in IDS and new not in E.RETIRED_IDS, (old, new)
+        with pytest.raises(KeyError, match=f"exercise '{old}' was retired.*'{new}'"):
+            E.get(old)
+    # the learner notebook explains the gaps in its numbering
+    assert "3.1 (now 3.9)" in learner_notebook(3).cells[0].source
+    # a module that gives an exercise a retired id is refused, naming the id and its replacement
+    mod = tmp_path / "retired_exercises_mod.py"
+    mod.write_text("import dataclasses\nfrom fake_exercises import EXERCISES as E\n"
+                   "EXERCISES = [dataclasses.replace(E[0], id='2.1')]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(E, "_EXTRA", ["retired_exercises_mod"])
+    monkeypatch.setattr(E, "_REGISTRY", None)
+    with pytest.raises(ValueError, match="exercise id '2.1' .* is retired .* replaced by 2.8"):
+        E.all_exercises()
+    monkeypatch.setattr(E, "_REGISTRY", None)
+
+
 # ------------------------------------------------------------------ comparison rules
 class Rigged:
     def __eq__(self, other):

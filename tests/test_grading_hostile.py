@@ -9,7 +9,6 @@ import csv
 import json
 import os
 import struct
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -91,7 +90,7 @@ def hostile(out: Path) -> dict:
         "npz_bomb": ([_bomb_writer("__import__('zlib').compress(bytes(1 << 24), 9)"), GOOD_ACC], "crashed",
                      "unreadable result"),
         "npy_declares_huge": ([_bomb_writer(repr(_huge_npy())), GOOD_ACC], "crashed", "declares 8796093022208 bytes"),
-        "result_flood": ([_bomb_writer("bytes(40 << 20)"), GOOD_ACC], "crashed", "MB of results"),
+        "result_flood": ([_bomb_writer("bytes(20 << 20)"), GOOD_ACC], "crashed", "MB of results"),
         "huge_message": (["def clipped_square(x, limit=1.0):\n    raise ValueError('x' * 10**7)", GOOD_ACC],
                          "failed", "more characters cut"),
         "print_then_truncate": (["import os, sys\ndef clipped_square(x, limit=1.0):\n"
@@ -339,39 +338,9 @@ def test_result_round_trip_and_refusals():
             decode_result(bad)
 
 
-# ------------------------------------------------------------------ Linux only; check() everywhere
+# ------------------------------------------------------------------ Linux only (check() everywhere: see
+# tests/test_grading.py::test_python_m_dlcourse_cli, which imports the package without `resource`)
 def test_grade_stops_clearly_off_linux(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(sys, "platform", "darwin")
     assert cli.main(["grade", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "needs Linux" in capsys.readouterr().err
-
-
-def test_check_works_without_the_sandbox_modules():
-    code = ("import sys; sys.modules['resource'] = None\n"
-            "from dlcourse.exercises import check, register_module\nimport dlcourse.grading\n"
-            "register_module('fake_exercises')\n"
-            "import torch\nr = check('99.1', lambda x, limit=1.0: torch.where(x * x > limit, limit, x * x).double(),"
-            " quiet=True)\nprint(r.status)\n")
-    env = dict(os.environ, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests'}")
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
-    assert p.returncode == 0 and p.stdout.strip() == "passed", p.stderr[-2000:]
-
-
-# ------------------------------------------------------------------ copies of the reference
-def test_copy_of_the_reference_is_flagged_and_still_scores(tmp_path):
-    import inspect
-
-    import fake_exercises
-
-    from dlcourse.grading.copied import copies_reference
-
-    ex = E.get("99.1")
-    ref = inspect.getsource(fake_exercises.clipped_square)
-    renamed = ("import torch\n\ndef clipped_square(values, cap=1.0):\n    # my own work, honest\n"
-               "    return torch.clamp(values * values, max=cap)\n")
-    assert copies_reference(ref, ex) and copies_reference(renamed, ex)
-    assert not copies_reference(GOOD_SQ, ex)
-    sub = write_nb(tmp_path / "copier.ipynb", renamed, GOOD_ACC)
-    grades, _, _ = grade_all([str(sub)], chapter=99, progress=False, skip_forbidden=("99.1",))
-    (g,) = grades
-    assert g.copied == ["99.1"] and g.exercises[0].passed and "the reference's" in g.exercises[0].feedback

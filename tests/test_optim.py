@@ -21,6 +21,8 @@ CASES = [
     ("RMSprop", dict(lr=0.01)),
     ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1)),
     ("RMSprop", dict(lr=0.01, alpha=0.9, maximize=True, foreach=False)),
+    ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1, maximize=True, foreach=True)),
+    ("RMSprop", dict(lr=0.01, foreach=True)),
     ("Adam", dict(lr=0.01)),
     ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1, betas=(0.8, 0.99))),
     ("Adam", dict(lr=0.01, foreach=True, amsgrad=True, maximize=True)),

@@ -42,6 +42,11 @@ MIRRORED: list[tuple[str, str]] = [
     ("dlcourse.nn.utils.rnn.pad_packed_sequence", "torch.nn.utils.rnn.pad_packed_sequence"),
     ("dlcourse.nn.utils.rnn.pad_sequence", "torch.nn.utils.rnn.pad_sequence"),
     ("dlcourse.nn.utils.rnn.pack_sequence", "torch.nn.utils.rnn.pack_sequence"),
+    # Chapter 7
+    ("dlcourse.nn.MultiheadAttention", "torch.nn.MultiheadAttention"),
+    ("dlcourse.nn.TransformerEncoderLayer", "torch.nn.TransformerEncoderLayer"),
+    ("dlcourse.nn.TransformerDecoderLayer", "torch.nn.TransformerDecoderLayer"),
+    ("dlcourse.nn.functional.scaled_dot_product_attention", "torch.nn.functional.scaled_dot_product_attention"),
     # Chapter 6
     ("dlcourse.optim.Optimizer", "torch.optim.Optimizer"),
     ("dlcourse.optim.SGD", "torch.optim.SGD"),
@@ -101,11 +106,18 @@ def _is_generic(sig: inspect.Signature) -> bool:
 
 def _from_docstring(obj: object) -> inspect.Signature | None:
     doc = (getattr(obj, "__doc__", None) or "").strip()
-    first = doc.splitlines()[0].strip() if doc else ""
     name = getattr(obj, "__name__", "")
-    if not first.startswith(name + "("):
+    if not doc.startswith(name + "("):
         return None
-    head = first.split("->")[0].strip()
+    depth, end = 0, None          # the signature may wrap over several lines: read to its closing parenthesis
+    for i, ch in enumerate(doc):
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if ch == ")" and depth == 0:
+            end = i + 1
+            break
+    if end is None:
+        return None
+    head = " ".join(doc[:end].split())
     try:
         tree = ast.parse(f"def {head}: pass")
     except SyntaxError:

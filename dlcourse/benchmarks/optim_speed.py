@@ -4,10 +4,9 @@ next").
 Run ``python -m dlcourse.benchmarks.optim_speed``. A model with ``n_tensors`` parameter tensors (default 200:
 100 Linear layers' weights and biases, as a deep network has) gets random gradients; for each optimizer we time
 ``step()`` of ours with ``foreach=False`` (one update per tensor, torch's CPU default), ours with ``foreach=True``
-(torch's multi-tensor ``_foreach`` kernels; our RMSprop has no such path and runs its loop), and torch's with its
-default and with ``foreach=True``, interleaved so all see the same machine load, on one thread. The table reports
-the median milliseconds per step and ours(foreach) / torch(foreach). Target: within 2x. Timings depend on the
-machine; this is a benchmark, not a test.
+(torch's multi-tensor ``_foreach`` kernels), and torch's with its default and with ``foreach=True``, interleaved
+so all see the same machine load, on one thread. The table reports the median milliseconds per step and
+ours(foreach) / torch(foreach). Target: within 2x. Timings depend on the machine; this is a benchmark, not a test.
 """
 from __future__ import annotations
 

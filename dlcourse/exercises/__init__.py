@@ -19,11 +19,22 @@ from .check import CheckResult, check
 from .spec import Case, Exercise, Mistake
 
 __all__ = ["Case", "Exercise", "Mistake", "CHAPTER_DIRS", "get", "all_exercises", "chapters", "check",
-           "CheckResult", "register_module", "extra_modules"]
+           "CheckResult", "register_module", "extra_modules", "RETIRED_IDS"]
 
 #: Folder under ``book/`` holding each chapter (its learner notebook is ``book/<dir>/exercises.ipynb``).
 CHAPTER_DIRS = {1: "ch1_history", 2: "ch2_perceptron", 3: "ch3_backprop", 4: "ch4_convnets", 5: "ch5_rnn",
                 6: "ch6_training", 7: "ch7_attention", 8: "ch8_milestones"}
+
+#: Ids of exercises whose task changed, each with the id that replaced it. Gradebook columns use ids, so a retired
+#: id is never given to another exercise: the registry refuses it, and ``get`` names the replacement.
+RETIRED_IDS: dict[str, str] = {
+    "1.2": "1.8",   # GFLOP/s with the count given -> the learner counts a rectangular product's operations
+    "1.4": "1.9",   # ReLU, max(0, x) given -> the activations' derivatives, derived
+    "2.1": "2.8",   # the perceptron rule given -> derived as a gradient step on the perceptron loss
+    "2.3": "2.9",   # the delta rule's update given -> derived from the squared error
+    "3.1": "3.9",   # the tanh(xy) node with its derivative given -> derived
+    "3.3": "3.10",  # the central difference given -> found from the goal (exact on quadratics)
+}
 
 _REGISTRY: dict[str, Exercise] | None = None
 # Modules outside this package that also define EXERCISES (tests use this; the grader passes them to its sandbox).
@@ -60,6 +71,9 @@ def _discover() -> dict[str, Exercise]:
         for ex in exercises:
             if not isinstance(ex, Exercise):
                 raise TypeError(f"{module.__name__}.EXERCISES holds a {type(ex).__name__}, expected Exercise")
+            if ex.id in RETIRED_IDS:
+                raise ValueError(f"exercise id {ex.id!r} in {module.__name__} is retired (gradebook columns use ids; "
+                                 f"it was replaced by {RETIRED_IDS[ex.id]}): give the exercise a new id")
             if ex.id in found:
                 raise ValueError(f"duplicate exercise id {ex.id!r} in {module.__name__} and {where[ex.id]}")
             m = re.fullmatch(r".*\.ch(\d+)", name)
@@ -91,6 +105,8 @@ def get(ex_id: str) -> Exercise:
     """The exercise with this id, e.g. ``get("2.1")``; ``KeyError`` naming the known ids otherwise."""
     reg = _registry()
     key = str(ex_id).strip()
+    if key not in reg and key in RETIRED_IDS:
+        raise KeyError(f"exercise {key!r} was retired: its task changed and it is now exercise {RETIRED_IDS[key]!r}")
     if key not in reg:
         raise KeyError(f"no exercise {key!r}; known: {', '.join(reg) or 'none'}")
     return reg[key]

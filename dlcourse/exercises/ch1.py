@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import torch
 
-from dlcourse.experiments.hardware import gflops, matmul_loops
-from dlcourse.nn.activation import relu, sigmoid
+from dlcourse.experiments.hardware import matmul_loops
+from dlcourse.nn.activation import activation_derivative, sigmoid
 
 from .spec import Case, Exercise, Mistake, Question
 
-__all__ = ["EXERCISES"]
+__all__ = ["EXERCISES", "matmul_gflops"]
 
 D = torch.float64
 
@@ -56,35 +56,93 @@ def _mm_elementwise(A, B):
             for i in range(n)]
 
 
-# ------------------------------------------------------------------------------------------------- 1.2 GFLOP/s
+# ------------------------------------------------------------------------------------------- 1.8 GFLOP/s, counted
+
+
+def matmul_gflops(n: int, k: int, p: int, seconds: float) -> float:
+    """Throughput, in GFLOP/s, of an ``(n, k) @ (k, p)`` product that took ``seconds``, counting the ``n k p``
+    multiplications and ``n k p`` additions of the loops of exercise 1.1 (the running sum starts at 0)."""
+    if min(n, k, p) < 1:
+        raise ValueError(f"n, k and p must be >= 1, got {(n, k, p)}")
+    if not seconds > 0:
+        raise ValueError(f"seconds must be > 0, got {seconds}")
+    return 2.0 * n * k * p / seconds / 1e9
 
 
 def _gflops_cases() -> list[Case]:
     return [
-        Case(args=(1000, 0.5), note="n = 1000 in 0.5 s"),
-        Case(args=(64, 0.1), note="n = 64 in 0.1 s (a Python loop)"),
-        Case(args=(4096, 0.02), note="n = 4096 in 20 ms (a GPU)"),
-        Case(args=(1, 1e-9), note="n = 1 in one nanosecond"),
+        Case(args=(1000, 1000, 1000, 0.5), note="(1000, 1000) @ (1000, 1000) in 0.5 s"),
+        Case(args=(64, 10, 32, 0.1), note="(64, 10) @ (10, 32) in 0.1 s (a Python loop)"),
+        Case(args=(4096, 512, 128, 0.002), note="(4096, 512) @ (512, 128) in 2 ms (a GPU)"),
+        Case(args=(3, 1, 5, 1e-9), note="(3, 1) @ (1, 5), an outer product, in one nanosecond"),
     ]
 
 
-def _gflops_n_cubed(n, seconds):
-    return n ** 3 / seconds / 1e9
+def _gflops_square(n, k, p, seconds):
+    return 2 * n ** 3 / seconds / 1e9
 
 
-def _gflops_not_giga(n, seconds):
-    return 2 * n ** 3 / seconds
+def _gflops_mults_only(n, k, p, seconds):
+    return n * k * p / seconds / 1e9
 
 
-def _gflops_n_squared(n, seconds):
-    return 2 * n ** 2 / seconds / 1e9
+def _gflops_one_less_add(n, k, p, seconds):
+    return n * p * (2 * k - 1) / seconds / 1e9
 
 
-def _gflops_times(n, seconds):
-    return 2 * n ** 3 * seconds / 1e9
+def _gflops_per_entry(n, k, p, seconds):
+    return 2 * n * p / seconds / 1e9
 
 
-# ------------------------------------------------------------------------------------------------- 1.3 / 1.4
+def _gflops_not_giga(n, k, p, seconds):
+    return 2 * n * k * p / seconds
+
+
+def _gflops_times(n, k, p, seconds):
+    return 2 * n * k * p * seconds / 1e9
+
+
+# ------------------------------------------------------------------------------------------ 1.9 the derivatives
+
+
+def _derivative_cases() -> list[Case]:
+    z = torch.tensor([-3.0, -0.5, 0.0, 0.5, 3.0], dtype=D)
+    grid = torch.linspace(-6, 6, 12, dtype=D).reshape(3, 4)
+    big = torch.tensor([-800.0, -30.0, 30.0, 800.0], dtype=D)
+    return [Case(args=(v, name), note=f"{name} on {what}") for name in ("sigmoid", "tanh", "relu")
+            for v, what in ((z, "five points around 0, 0 included"), (grid, "a (3, 4) grid from -6 to 6"),
+                            (big, "large |z|"))]
+
+
+def _sig(z):
+    return torch.where(z >= 0, 1 / (1 + torch.exp(-z.abs())), torch.exp(-z.abs()) / (1 + torch.exp(-z.abs())))
+
+
+def _der_at_input(z, name):
+    if name == "sigmoid":
+        return z * (1 - z)
+    if name == "tanh":
+        return 1 - z ** 2
+    return (z > 0).to(z.dtype)
+
+
+def _der_function_itself(z, name):
+    if name == "sigmoid":
+        return _sig(z)
+    if name == "tanh":
+        return torch.tanh(z)
+    return z.clamp(min=0)
+
+
+def _der_relu_at_zero(z, name):
+    if name == "sigmoid":
+        return _sig(z) * (1 - _sig(z))
+    if name == "tanh":
+        return 1 - torch.tanh(z) ** 2
+    return (z >= 0).to(z.dtype)
+
+
+# ------------------------------------------------------------------------------------------------- 1.3 sigmoid
 
 
 def _activation_cases() -> list[Case]:
@@ -105,18 +163,6 @@ def _sigmoid_tanh(x):
 
 def _sigmoid_no_one(x):
     return 1.0 / torch.exp(-x)
-
-
-def _relu_abs(x):
-    return x.abs()
-
-
-def _relu_clamp_one(x):
-    return x.clamp(0.0, 1.0)
-
-
-def _relu_leaky(x):
-    return torch.where(x > 0, x, 0.01 * x)
 
 
 EXERCISES = [
@@ -150,33 +196,6 @@ EXERCISES = [
         ),
     ),
     Exercise(
-        id="1.2",
-        title="GFLOP/s of a matrix product",
-        entry="gflops",
-        reference=gflops,
-        cases=_gflops_cases,
-        statement=(
-            "Write `gflops(n, seconds)` that returns the throughput, in GFLOP/s ($10^9$ floating-point "
-            "operations per second), of a product of two $n \\times n$ matrices that took `seconds`. Count the "
-            "operations: each of the $n^2$ entries of the result needs $n$ multiplications and $n$ additions."),
-        stub=("def gflops(n, seconds):\n"
-              "    raise NotImplementedError\n"),
-        section="ch1-hardware",
-        forbidden=("dlcourse.experiments.hardware",),
-        mistakes=(
-            Mistake("n^3 flops", _gflops_n_cubed,
-                    "You counted n^3 operations. Each of the n^3 terms is a multiplication AND an addition: "
-                    "2 n^3 flops."),
-            Mistake("not in giga", _gflops_not_giga,
-                    "Your answer is in FLOP/s. Divide by 1e9 for GFLOP/s."),
-            Mistake("n^2 flops", _gflops_n_squared,
-                    "You counted 2 n^2 operations: that is one per entry of the result, but each entry is a sum "
-                    "of n products, so the total is 2 n^3."),
-            Mistake("multiplied by the time", _gflops_times,
-                    "A throughput is work divided by time: 2 n^3 / seconds / 1e9, not times seconds."),
-        ),
-    ),
-    Exercise(
         id="1.3",
         title="The sigmoid",
         entry="sigmoid",
@@ -201,31 +220,6 @@ EXERCISES = [
                     "sigma(0) = 1/2."),
             Mistake("forgot the 1 +", _sigmoid_no_one,
                     "1 / e^{-x} is e^{x}, which grows without bound. The sigmoid is 1 / (1 + e^{-x})."),
-        ),
-    ),
-    Exercise(
-        id="1.4",
-        title="The rectified linear unit",
-        entry="relu",
-        reference=relu,
-        cases=_activation_cases,
-        statement=(
-            "Write `relu(x)` that applies $\\operatorname{relu}(x) = \\max(0, x)$ elementwise to a float64 tensor "
-            "of any shape and returns a tensor of the same shape. Do not call `torch.relu`."),
-        stub=("import torch\n\n"
-              "def relu(x):\n"
-              "    raise NotImplementedError\n"),
-        section="ch1-algorithms",
-        forbidden=("dlcourse.nn.activation", "dlcourse.nn.functional.relu", "torch.relu", "torch.nn.functional.relu",
-                   "torch.Tensor.relu", "torch.nn.ReLU"),
-        mistakes=(
-            Mistake("absolute value", _relu_abs,
-                    "You returned |x|: negative inputs must give 0, not -x."),
-            Mistake("clamped to [0, 1]", _relu_clamp_one,
-                    "ReLU has no upper bound: for x > 0 it returns x itself. That unbounded side is why its "
-                    "gradient is 1 there and does not vanish."),
-            Mistake("leaky", _relu_leaky,
-                    "That is the leaky ReLU (0.01 x for x < 0). The plain ReLU returns exactly 0 for x <= 0."),
         ),
     ),
 ]
@@ -269,3 +263,112 @@ QUESTIONS = [
     ),
 ]
 EXERCISES += QUESTIONS
+
+# ------------------------------------------------------------ second edition: derivations instead of formulas
+
+DERIVED = [
+    Exercise(
+        id="1.8",
+        title="GFLOP/s of a matrix product, counted",
+        entry="matmul_gflops",
+        reference=matmul_gflops,
+        cases=_gflops_cases,
+        statement=(
+            "Hardware is compared in GFLOP/s: $10^9$ floating-point operations (multiplications and additions) per "
+            "second. Write `matmul_gflops(n, k, p, seconds)` that returns the throughput of a product of an "
+            "$(n, k)$ and a $(k, p)$ matrix that took `seconds`. Count the operations yourself, exactly as the "
+            "loops of exercise 1.1 perform them, with every running sum starting at 0: how many entries does the "
+            "result have, and how many multiplications and additions does each one cost?"),
+        stub=("def matmul_gflops(n, k, p, seconds):\n"
+              "    # (n, k) @ (k, p) in `seconds` -> GFLOP/s\n"
+              "    raise NotImplementedError\n"),
+        section="ch1-hardware",
+        forbidden=("dlcourse.experiments.hardware",),
+        mistakes=(
+            Mistake("square matrices assumed", _gflops_square,
+                    "You counted 2 n^3, the count for square matrices. The result has n*p entries and each is a "
+                    "sum over the inner dimension k."),
+            Mistake("multiplications only", _gflops_mults_only,
+                    "You counted n*k*p operations: the multiplications. Each product is also added to the running "
+                    "sum, so there are as many additions."),
+            Mistake("one addition too few", _gflops_one_less_add,
+                    "You counted k - 1 additions per entry, as if the sum started from the first product. The "
+                    "loops start the running sum at 0 and add k products to it: k additions."),
+            Mistake("one operation per entry", _gflops_per_entry,
+                    "You counted the n*p entries of the result, but each entry is a sum of k products: 2k "
+                    "operations."),
+            Mistake("not in giga", _gflops_not_giga, "Your answer is in FLOP/s. Divide by 1e9 for GFLOP/s."),
+            Mistake("multiplied by the time", _gflops_times,
+                    "A throughput is work divided by time, not multiplied by it."),
+        ),
+    ),
+    Exercise(
+        id="1.9",
+        title="The slopes of sigmoid, tanh and ReLU",
+        entry="activation_derivative",
+        reference=activation_derivative,
+        cases=_derivative_cases,
+        statement=(
+            "Backpropagation multiplies the backward signal by the activation's derivative at every layer "
+            "(Chapter 3), so the derivative decides whether the signal survives. Write "
+            "`activation_derivative(z, name)` that returns $f'(z)$ elementwise for a float64 tensor `z` of any "
+            "shape, where `name` is `\"sigmoid\"`, `\"tanh\"` or `\"relu\"`. Derive the three derivatives "
+            "yourself (for the sigmoid and tanh, express them through the function's own value, which is how a "
+            "forward pass stores them); at $z = 0$, where ReLU has a kink, use 0, as PyTorch does. They must be "
+            "finite for $|z| = 800$. Autograd is not allowed."),
+        stub=("import torch\n\n"
+              "def activation_derivative(z, name):\n"
+              "    # name in {'sigmoid', 'tanh', 'relu'}; returns f'(z), same shape as z\n"
+              "    raise NotImplementedError\n"),
+        section="ch1-algorithms",
+        forbidden=("dlcourse.nn.activation", "dlcourse.autograd", "torch.autograd", "torch.func"),
+        mistakes=(
+            Mistake("derivative at the input", _der_at_input,
+                    "You used z(1 - z) for the sigmoid (or 1 - z^2 for tanh): the formula in terms of the "
+                    "function's VALUE applied to its input. With s = sigma(z) the derivative is s(1 - s); with "
+                    "t = tanh(z) it is 1 - t^2."),
+            Mistake("the function, not its slope", _der_function_itself,
+                    "You returned the activation itself, f(z). The backward pass needs its slope f'(z)."),
+            Mistake("ReLU's slope at 0", _der_relu_at_zero,
+                    "At z = 0 ReLU has a kink and no derivative; PyTorch (and this course) use 0 there, i.e. the "
+                    "slope is 1 only for z > 0."),
+        ),
+    ),
+]
+
+HISTORY = [
+    Question(
+        id="1.10", title="What the scale figure shows", section="ch1-data",
+        statement=("This chapter trains logistic regression, an RBF SVM and three networks on nested training sets "
+                   "of 100 to 50,000 examples. Which statement do its curves (and the asserts under them) support?"),
+        choices={"a": "The large network is the best model at every training-set size.",
+                 "b": "With a few hundred examples logistic regression beats every network; only with tens of "
+                      "thousands does the large network win clearly, while logistic regression has levelled off.",
+                 "c": "All models improve at the same rate; the networks merely start higher.",
+                 "d": "The SVM wins at large sizes, because its cost grows only linearly with the data."},
+        answer="b",
+        mistakes=(Mistake("large net everywhere", "a",
+                          "Look at the left end of the figure: with 300 examples logistic regression beats every "
+                          "network. Scale needs a large model AND a lot of data."),
+                  Mistake("same rate", "c",
+                          "The traditional learners level off: logistic regression gains under a point over the "
+                          "last doubling of the data, while the large network is still improving."),
+                  Mistake("SVM scaling", "d",
+                          "Training a kernel SVM costs at least quadratically in the number of examples; that is "
+                          "why the experiment stops it at 10,000.")),
+    ),
+    Question(
+        id="1.11", title="The factor behind the compute figure", section="ch1-compute",
+        statement=("The compute figure estimates a training run's floating-point operations as (multiply-adds of "
+                   "one forward pass) x (examples seen) x a constant factor. The backward pass costs about twice "
+                   "the forward pass. What is the factor?"),
+        answer=6, atol=1e-9,
+        mistakes=(Mistake("forward pass only", 2,
+                          "Two operations per multiply-add counts the forward pass only; training also runs the "
+                          "backward pass, about twice as costly."),
+                  Mistake("multiply-adds, not operations", 3,
+                          "Forward plus backward is about 3 forward passes of multiply-adds; each multiply-add is two "
+                          "floating-point operations.")),
+    ),
+]
+EXERCISES += DERIVED + HISTORY

@@ -144,6 +144,12 @@ def _d_threshold(weight, bias, x, y, lr=0.01):
     return weight + (lr / n) * (error @ x).unsqueeze(0), bias + (lr / n) * error.sum()
 
 
+def _d_double(weight, bias, x, y, lr=0.01):
+    error = y - (x @ weight.T).squeeze(1) - bias
+    n = x.shape[0]
+    return weight + (2 * lr / n) * (error @ x).unsqueeze(0), bias + (2 * lr / n) * error.sum()
+
+
 # ------------------------------------------------------------------------------------------------- 2.4 GMDH unit
 
 
@@ -181,37 +187,6 @@ def _g_linear(a, b, y):
 
 EXERCISES = [
     Exercise(
-        id="2.1",
-        title="The perceptron update",
-        entry="perceptron_update",
-        reference=perceptron_update,
-        cases=_perceptron_cases,
-        statement=(
-            "Write `perceptron_update(weight, bias, x, y, lr)` for one example: `weight` has shape (1, d), `bias` "
-            "(1,), `x` (d,), the label `y` is -1 or +1. If the point is misclassified, i.e. "
-            "$y\\,(w \\cdot x + b) \\le 0$, return $(w + \\eta y x,\\; b + \\eta y)$; otherwise return the weights "
-            "unchanged. Return new tensors; do not modify the inputs."),
-        stub=("def perceptron_update(weight, bias, x, y, lr=1.0):\n"
-              "    # weight (1, d), bias (1,), x (d,), y in {-1, +1}\n"
-              "    raise NotImplementedError\n"),
-        section="ch2-perceptron-rule",
-        forbidden=("dlcourse.nn.perceptron",),
-        mistakes=(
-            Mistake("sign flipped", _p_sign_flipped,
-                    "On a mistake you moved w away from y*x. The rule adds eta*y*x, which turns the boundary "
-                    "towards classifying the point correctly."),
-            Mistake("bias not updated", _p_no_bias,
-                    "Your weights change but the bias does not: the bias is the weight of a constant input 1, "
-                    "so it moves by eta*y on every mistake too."),
-            Mistake("updates on correct points", _p_always,
-                    "You updated on a point that was already classified correctly. Rosenblatt's rule only "
-                    "changes the weights when y*(w.x + b) <= 0."),
-            Mistake("strict inequality", _p_strict,
-                    "A score of exactly 0 (for example with zero weights) is a mistake too: test y*(w.x+b) <= 0, "
-                    "not < 0, or training from zero never starts."),
-        ),
-    ),
-    Exercise(
         id="2.2",
         title="Weights for an XOR network",
         entry="xor_network_weights",
@@ -239,35 +214,6 @@ EXERCISES = [
             Mistake("no hidden biases", _xor_no_hidden_bias,
                     "Without thresholds (biases) in the hidden layer, the hidden units fire even for input "
                     "(0, 0). Each hidden unit needs its own threshold, e.g. -0.5 for OR and -1.5 for AND."),
-        ),
-    ),
-    Exercise(
-        id="2.3",
-        title="The delta rule (Widrow-Hoff)",
-        entry="delta_rule_update",
-        reference=delta_rule_update,
-        cases=_delta_cases,
-        statement=(
-            "Write `delta_rule_update(weight, bias, x, y, lr)` for a batch: `weight` (1, d), `bias` (1,), `x` "
-            "(N, d), real targets `y` (N,). With the linear output $o = x w^\\top + b$ and error $e = y - o$, return "
-            "$\\big(w + \\tfrac{\\eta}{N} e^\\top x,\\; b + \\tfrac{\\eta}{N}\\sum_n e_n\\big)$: one gradient step on "
-            "$\\tfrac12 \\mathrm{mean}(e^2)$, without autograd."),
-        stub=("def delta_rule_update(weight, bias, x, y, lr=0.01):\n"
-              "    # weight (1, d), bias (1,), x (N, d), y (N,)\n"
-              "    raise NotImplementedError\n"),
-        section="ch2-delta-rule",
-        forbidden=("dlcourse.nn.perceptron", "torch.optim", "torch.autograd"),
-        mistakes=(
-            Mistake("error sign flipped", _d_sign,
-                    "You used o - y as the error and then added it: that climbs the squared error instead of "
-                    "descending it. Use e = y - o with a plus sign (or o - y with a minus)."),
-            Mistake("bias not updated", _d_no_bias,
-                    "The bias is a weight on a constant input 1; its update is eta times the mean error."),
-            Mistake("sum instead of mean", _d_sum,
-                    "Your step is N times too large: the loss is a mean over the batch, so divide by N."),
-            Mistake("thresholded output", _d_threshold,
-                    "You used the thresholded output sign(o) in the error. That is the perceptron's signal; the "
-                    "delta rule uses the linear output o itself, so it learns even from correct points."),
         ),
     ),
     Exercise(
@@ -333,3 +279,96 @@ QUESTIONS = [
     ),
 ]
 EXERCISES += QUESTIONS
+
+# ------------------------------------------------------------ second edition: derivations instead of formulas
+
+DERIVED = [
+    Exercise(
+        id="2.8",
+        title="The perceptron rule, derived",
+        entry="perceptron_update",
+        reference=perceptron_update,
+        cases=_perceptron_cases,
+        statement=(
+            "Rosenblatt's rule can be read as gradient descent. For one example with label $y \\in \\{-1, +1\\}$ "
+            "take the *perceptron loss* $\\ell(w, b) = \\max\\big(0,\\, -y\\,(w \\cdot x + b)\\big)$: zero when "
+            "the point lies on its correct side, growing the further it lies on the wrong side. Derive "
+            "$\\partial \\ell / \\partial w$ and $\\partial \\ell / \\partial b$ on each side of the kink, and "
+            "write `perceptron_update(weight, bias, x, y, lr)` that takes one gradient step of size `lr`. A point "
+            "exactly on the boundary ($y\\,(w \\cdot x + b) = 0$) counts as a mistake: take the gradient from the "
+            "mistake side there, or training from zero weights would never start. `weight` has shape (1, d), "
+            "`bias` (1,), `x` (d,); return new tensors `(weight, bias)` and leave the inputs unchanged."),
+        stub=("def perceptron_update(weight, bias, x, y, lr=1.0):\n"
+              "    # weight (1, d), bias (1,), x (d,), y in {-1, +1}\n"
+              "    raise NotImplementedError\n"),
+        section="ch2-perceptron-rule",
+        forbidden=("dlcourse.nn.perceptron",),
+        mistakes=(
+            Mistake("sign flipped", _p_sign_flipped,
+                    "On a mistake you moved w away from y*x. The loss's gradient on a mistake is -y*x, so a step "
+                    "down it adds eta*y*x, turning the boundary towards classifying the point correctly."),
+            Mistake("bias not updated", _p_no_bias,
+                    "Your weights change but the bias does not. The loss depends on b too: d(loss)/db = -y on a "
+                    "mistake, so the bias moves by eta*y."),
+            Mistake("updates on correct points", _p_always,
+                    "You updated on a point that was already classified correctly. There the loss is 0 and flat: "
+                    "its gradient is 0, so nothing changes."),
+            Mistake("strict inequality", _p_strict,
+                    "A score of exactly 0 (for example with zero weights) is a mistake too: take the gradient "
+                    "from the mistake side when y*(w.x+b) <= 0, not < 0, or training from zero never starts."),
+        ),
+    ),
+    Exercise(
+        id="2.9",
+        title="The delta rule (Widrow-Hoff), derived",
+        entry="delta_rule_update",
+        reference=delta_rule_update,
+        cases=_delta_cases,
+        statement=(
+            "ADALINE's unit has a linear output $o = x w^\\top + b$ and learns by lowering the squared error "
+            "$L(w, b) = \\tfrac{1}{2N} \\sum_n (y_n - o_n)^2$ over a batch. Differentiate $L$ with respect to $w$ "
+            "and $b$ by hand, and write `delta_rule_update(weight, bias, x, y, lr)` that returns the weights after "
+            "one gradient-descent step of size `lr`, without autograd: `weight` (1, d), `bias` (1,), `x` (N, d), "
+            "real targets `y` (N,). Check your derivative on one example: which way must $w$ move when the output "
+            "is too small?"),
+        stub=("def delta_rule_update(weight, bias, x, y, lr=0.01):\n"
+              "    # weight (1, d), bias (1,), x (N, d), y (N,)\n"
+              "    raise NotImplementedError\n"),
+        section="ch2-delta-rule",
+        forbidden=("dlcourse.nn.perceptron", "torch.optim", "torch.autograd"),
+        mistakes=(
+            Mistake("error sign flipped", _d_sign,
+                    "You used o - y as the error and then added it: that climbs the squared error instead of "
+                    "descending it. Use e = y - o with a plus sign (or o - y with a minus)."),
+            Mistake("bias not updated", _d_no_bias,
+                    "The bias is a weight on a constant input 1; its update is eta times the mean error."),
+            Mistake("the 1/2 not cancelled", _d_double,
+                    "Your step is twice too large: the derivative of (1/2) e^2 is e (times de/dw), the 2 of the "
+                    "square cancels the 1/2."),
+            Mistake("sum instead of mean", _d_sum,
+                    "Your step is N times too large: the loss is a mean over the batch, so divide by N."),
+            Mistake("thresholded output", _d_threshold,
+                    "You used the thresholded output sign(o) in the error. That is the perceptron's signal; the "
+                    "delta rule uses the linear output o itself, so it learns even from correct points."),
+        ),
+    ),
+]
+
+HISTORY = [
+    Question(
+        id="2.10", title="What Cortes and Vapnik added", section="ch2-svm",
+        statement=("Support vector machines became neural networks' rival in the 1990s. Boser, Guyon and Vapnik "
+                   "combined the widest margin with kernels in 1992. What did Cortes and Vapnik add in 1995?"),
+        choices={"a": "The kernel trick, which makes the separating surface non-linear",
+                 "b": "The soft margin, which tolerates classes that overlap",
+                 "c": "Training by backpropagation through a hidden layer"},
+        answer="b",
+        mistakes=(Mistake("kernels", "a",
+                          "Kernels were already in Boser, Guyon and Vapnik's 1992 paper; 1995 made the margin soft, "
+                          "so that overlapping classes no longer make the problem infeasible."),
+                  Mistake("backpropagation", "c",
+                          "An SVM has no hidden layer to backpropagate through: it solves one convex problem with a "
+                          "unique solution, which was part of its appeal.")),
+    ),
+]
+EXERCISES += DERIVED + HISTORY

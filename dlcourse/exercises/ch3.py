@@ -8,6 +8,7 @@ import torch
 from dlcourse.autograd.backprop import MLP
 from dlcourse.autograd.gradcheck import numerical_gradient
 from dlcourse.autograd.tensor import unbroadcast
+from dlcourse.experiments.descent import line_grad
 
 from .spec import Case, Exercise, Mistake, Question
 
@@ -219,37 +220,6 @@ def _ub_mean(grad, shape):
 
 EXERCISES = [
     Exercise(
-        id="3.1",
-        title="The backward step of one operator",
-        entry="mul_tanh_backward",
-        reference=mul_tanh_backward,
-        cases=_mul_tanh_cases,
-        statement=(
-            "A node computes $z = \\tanh(x y)$ from two scalars. Write `mul_tanh_backward(x, y, out_grad, x_grad, "
-            "y_grad)` returning the pair `(new_x_grad, new_y_grad)`: the gradients `x` and `y` hold after this "
-            "node's backward step, given $\\bar z$ = `out_grad` and the gradients they held before. By the chain "
-            "rule $\\partial z/\\partial x = (1 - z^2)\\, y$. Remember that `x` or `y` may be used elsewhere in the "
-            "graph too."),
-        stub=("import math\n\n"
-              "def mul_tanh_backward(x, y, out_grad, x_grad, y_grad):\n"
-              "    # return (new_x_grad, new_y_grad)\n"
-              "    raise NotImplementedError\n"),
-        section="ch3-scalar",
-        forbidden=("dlcourse.autograd", "dlcourse.exercises.ch3", "torch.autograd"),
-        mistakes=(
-            Mistake("gradient overwritten", _mt_overwrite,
-                    "You replaced x.grad instead of adding to it. A value used in several places receives one "
-                    "contribution from each use: accumulate with +=."),
-            Mistake("factors swapped", _mt_swapped,
-                    "You multiplied x's gradient by x. The derivative of x*y with respect to x is y (the *other* "
-                    "factor), and vice versa."),
-            Mistake("tanh derivative missing", _mt_no_tanh_derivative,
-                    "You passed the gradient through the product but not through tanh: multiply by 1 - z**2."),
-            Mistake("tanh derivative at the input", _mt_tanh_of_input,
-                    "You used 1 - (x*y)**2; the derivative of tanh is 1 - tanh(x*y)**2, i.e. 1 - z**2."),
-        ),
-    ),
-    Exercise(
         id="3.2",
         title="An MLP's backward pass by the rules",
         entry="mlp_backward",
@@ -282,34 +252,6 @@ EXERCISES = [
             Mistake("bias gradient averaged", _mb_bias_mean,
                     "The bias is added to every row of the batch, so its gradient is the sum of the rows of the "
                     "backward signal, not their mean (grad_output already carries any 1/N)."),
-        ),
-    ),
-    Exercise(
-        id="3.3",
-        title="A central-difference gradient",
-        entry="central_difference",
-        reference=central_difference,
-        cases=_cd_cases,
-        run=_run_cd,
-        statement=(
-            "Write `central_difference(f, x, h)` for a function `f` that maps a 1-D float64 tensor to a float: "
-            "return a tensor shaped like `x` whose entry `i` is $(f(x + h e_i) - f(x - h e_i)) / 2h$. Leave `x` "
-            "unchanged when you return (the check looks). This is the check every backward pass in this course "
-            "is held to."),
-        stub=("import torch\n\n"
-              "def central_difference(f, x, h=1e-3):\n"
-              "    raise NotImplementedError\n"),
-        section="ch3-gradcheck",
-        forbidden=("dlcourse.autograd.gradcheck", "dlcourse.exercises.ch3", "torch.autograd"),
-        mistakes=(
-            Mistake("one-sided difference", _cd_one_sided,
-                    "You used (f(x + h) - f(x)) / h. Its error shrinks only like h; the central difference "
-                    "(f(x + h) - f(x - h)) / 2h is exact for quadratics and its error shrinks like h**2."),
-            Mistake("divided by h", _cd_no_half,
-                    "The two points are 2h apart: divide by 2h, not h. Your gradient is twice too large."),
-            Mistake("x not restored", _cd_not_restored,
-                    "You perturbed x in place and left it moved by -h, so later coordinates (and the caller) "
-                    "see a shifted x. Restore each entry after measuring, or work on a copy."),
         ),
     ),
     Exercise(
@@ -390,3 +332,196 @@ QUESTIONS = [
     ),
 ]
 EXERCISES += QUESTIONS
+
+# ------------------------------------------------------------------------------------------ 3.11 the line's gradient
+
+
+def _line_cases() -> list[Case]:
+    g = torch.Generator().manual_seed(311)
+    cases = []
+    for n, theta in ((1, (0.5, -0.25)), (16, (-1.0, 3.5)), (512, (2.0, -1.0))):
+        x = torch.randn(n, generator=g, dtype=D) + 2
+        y = 2 * x - 1 + 0.5 * torch.randn(n, generator=g, dtype=D)
+        cases.append(Case(args=(torch.tensor(theta, dtype=D), x, y), note=f"a batch of {n}, (w, b) = {theta}"))
+    return cases
+
+
+def _lg_no_two(theta, x, y):
+    r = theta[0] * x + theta[1] - y
+    return torch.stack([(r * x).mean(), r.mean()])
+
+
+def _lg_sum(theta, x, y):
+    r = theta[0] * x + theta[1] - y
+    return torch.stack([2 * (r * x).sum(), 2 * r.sum()])
+
+
+def _lg_sign(theta, x, y):
+    r = y - theta[0] * x - theta[1]
+    return torch.stack([2 * (r * x).mean(), 2 * r.mean()])
+
+
+def _lg_bias_times_x(theta, x, y):
+    r = theta[0] * x + theta[1] - y
+    return torch.stack([2 * (r * x).mean(), 2 * (r * x).mean()])
+
+
+# ------------------------------------------------------------ second edition: derivations instead of formulas
+
+DERIVED = [
+    Exercise(
+        id="3.9",
+        title="The backward step of one operator, derived",
+        entry="mul_tanh_backward",
+        reference=mul_tanh_backward,
+        cases=_mul_tanh_cases,
+        statement=(
+            "A node computes $z = \\tanh(x y)$ from two scalars. Write `mul_tanh_backward(x, y, out_grad, x_grad, "
+            "y_grad)` returning the pair `(new_x_grad, new_y_grad)`: the gradients `x` and `y` hold after this "
+            "node's backward step, given $\\bar z$ = `out_grad` $= \\partial L/\\partial z$ and the gradients "
+            "they held before. Derive $\\partial z/\\partial x$ and $\\partial z/\\partial y$ yourself with the "
+            "chain rule (the node is a product inside a tanh); it helps to write tanh's derivative in terms of its "
+            "output $z$, which the forward pass has stored. Remember that `x` or `y` may be used elsewhere in the "
+            "graph too."),
+        stub=("import math\n\n"
+              "def mul_tanh_backward(x, y, out_grad, x_grad, y_grad):\n"
+              "    # return (new_x_grad, new_y_grad)\n"
+              "    raise NotImplementedError\n"),
+        section="ch3-scalar",
+        forbidden=("dlcourse.autograd", "dlcourse.exercises.ch3", "torch.autograd"),
+        mistakes=(
+            Mistake("gradient overwritten", _mt_overwrite,
+                    "You replaced x.grad instead of adding to it. A value used in several places receives one "
+                    "contribution from each use: accumulate with +=."),
+            Mistake("factors swapped", _mt_swapped,
+                    "You multiplied x's gradient by x. The derivative of x*y with respect to x is y (the *other* "
+                    "factor), and vice versa."),
+            Mistake("tanh derivative missing", _mt_no_tanh_derivative,
+                    "You passed the gradient through the product but not through tanh: multiply by 1 - z**2."),
+            Mistake("tanh derivative at the input", _mt_tanh_of_input,
+                    "You used 1 - (x*y)**2; the derivative of tanh is 1 - tanh(x*y)**2, i.e. 1 - z**2."),
+        ),
+    ),
+    Exercise(
+        id="3.10",
+        title="A finite-difference gradient that is exact on quadratics",
+        entry="finite_difference_gradient",
+        reference=central_difference,
+        cases=_cd_cases,
+        run=_run_cd,
+        statement=(
+            "Every backward pass in this course is checked against a gradient computed from values of the function "
+            "alone. Write `finite_difference_gradient(f, x, h)` for a function `f` that maps a 1-D float64 tensor to a "
+            "float: return a tensor shaped like `x` whose entry `i` estimates $\\partial f/\\partial x_i$ from two "
+            "evaluations of `f`, at points a step `h` along coordinate `i` from `x`. Choose the two points so that "
+            "the estimate is *exact* for every quadratic $f$ (up to rounding), and so its error shrinks like $h^2$ "
+            "for smooth $f$. Hint: write the Taylor expansion of $f$ around $x$ to second order and see which "
+            "combination of two values cancels the second-order term. Leave `x` unchanged when you return (the "
+            "check looks)."),
+        stub=("import torch\n\n"
+              "def finite_difference_gradient(f, x, h=1e-3):\n"
+              "    raise NotImplementedError\n"),
+        section="ch3-gradcheck",
+        forbidden=("dlcourse.autograd.gradcheck", "dlcourse.exercises.ch3", "torch.autograd"),
+        mistakes=(
+            Mistake("one-sided difference", _cd_one_sided,
+                    "You used (f(x + h) - f(x)) / h. Its Taylor expansion keeps the (h/2) f'' term, so it is not "
+                    "exact on a quadratic and its error shrinks only like h. Step to both sides, x + h and x - h: "
+                    "the second-order terms cancel."),
+            Mistake("divided by h", _cd_no_half,
+                    "The two points are 2h apart: divide by 2h, not h. Your gradient is twice too large."),
+            Mistake("x not restored", _cd_not_restored,
+                    "You perturbed x in place and left it moved by -h, so later coordinates (and the caller) "
+                    "see a shifted x. Restore each entry after measuring, or work on a copy."),
+        ),
+    ),
+]
+
+SECTIONS = [
+    Exercise(
+        id="3.11",
+        title="The gradient behind the descent paths",
+        entry="line_grad",
+        reference=line_grad,
+        cases=_line_cases,
+        statement=(
+            "The descent experiment fits a line $\\hat y = w x + b$ by lowering the mean squared error "
+            "$L(w, b) = \\frac1n \\sum_i (w x_i + b - y_i)^2$ over a batch of $n$ points: gradient descent uses "
+            "all 512 points per step, minibatch descent 16, stochastic descent 1, but all three take the same "
+            "gradient of their batch. Derive $\\partial L/\\partial w$ and $\\partial L/\\partial b$ and write "
+            "`line_grad(theta, x, y)` returning them as a tensor `(2,)`, for `theta` $= (w, b)$ of shape (2,) and "
+            "`x`, `y` of shape (n,), float64. No autograd. Then think: why does a batch of one point give a step "
+            "in a direction that can make the loss on *all* points go up?"),
+        stub=("import torch\n\n"
+              "def line_grad(theta, x, y):\n"
+              "    # theta = (w, b), shape (2,); x, y: (n,) -> tensor([dL/dw, dL/db])\n"
+              "    raise NotImplementedError\n"),
+        section="ch3-sgd",
+        forbidden=("dlcourse.experiments.descent", "torch.autograd", "torch.func"),
+        mistakes=(
+            Mistake("the 2 of the square lost", _lg_no_two,
+                    "Your gradient is half the true one: the derivative of r^2 is 2 r times dr/dw."),
+            Mistake("sum instead of mean", _lg_sum,
+                    "The loss is a MEAN over the batch, so its gradient is a mean too; a sum makes the step grow "
+                    "with the batch size, and the same learning rate would then mean different things for GD and "
+                    "SGD."),
+            Mistake("residual sign flipped", _lg_sign,
+                    "You used y - (w x + b) as the residual: that is minus the gradient, and a step along it goes "
+                    "uphill."),
+            Mistake("bias treated like the weight", _lg_bias_times_x,
+                    "b enters the prediction with factor 1, not x: dL/db = (2/n) sum of the residuals."),
+        ),
+    ),
+    Question(
+        id="3.12", title="Counting steps", section="ch3-sgd",
+        statement=("The chapter's descent experiment has 512 points and runs each method for 8 epochs (8 passes "
+                   "over the data). How many parameter updates does minibatch descent with batches of 16 make?"),
+        answer=256, atol=1e-9,
+        mistakes=(Mistake("epochs", 8, "That is gradient descent's count: one step per pass. A pass in batches of "
+                                       "16 takes 512 / 16 steps."),
+                  Mistake("steps per epoch", 32, "That is one epoch; the run makes 8 of them."),
+                  Mistake("stochastic", 4096, "That is stochastic descent's count, one step per example.")),
+    ),
+    Question(
+        id="3.13", title="Eight patterns through three units", section="ch3-encoder",
+        statement=("Rumelhart, Hinton and Williams's encoder maps 8 one-hot inputs through a hidden layer back to "
+                   "the same 8 outputs. If every hidden unit could only be on or off, what is the fewest hidden "
+                   "units that can still give the 8 inputs 8 different codes?"),
+        answer=3, atol=1e-9,
+        mistakes=(Mistake("one per pattern", 8,
+                          "Eight units would be a one-hot code, one unit per pattern. Binary units can share: n of "
+                          "them have 2^n on/off patterns."),
+                  Mistake("half", 4, "Four binary units have 16 patterns; fewer suffice for 8.")),
+    ),
+    Question(
+        id="3.14", title="Pre-training in 2006", section="ch3-pretraining",
+        statement=("In 2006 Hinton, Osindero and Teh trained a deep belief network one layer at a time before "
+                   "fine-tuning it. How was each layer trained?"),
+        choices={"a": "As a restricted Boltzmann machine modelling the layer below, without labels",
+                 "b": "As a classifier of the labels, one layer at a time",
+                 "c": "As an autoencoder trained with backpropagation, which is the version this chapter runs"},
+        answer="a",
+        mistakes=(Mistake("supervised layers", "b",
+                          "The pre-training used no labels at all; the labels came in only at fine-tuning."),
+                  Mistake("autoencoders", "c",
+                          "This chapter stacks autoencoders, the variant Bengio and colleagues showed in 2007 to work "
+                          "as well; the 2006 paper used restricted Boltzmann machines.")),
+    ),
+    Question(
+        id="3.15", title="What the pre-training experiment shows", section="ch3-pretraining",
+        statement=("The chapter fine-tunes a 4-hidden-layer sigmoid network with plain SGD, once from pre-trained "
+                   "weights and once from PyTorch's default random initialisation. What does the result show?"),
+        choices={"a": "Deep networks need pre-training, today as in 2006.",
+                 "b": "With plain SGD and default initialisation this deep sigmoid network stays near chance, while "
+                      "the pre-trained one works; it says nothing about networks with ReLUs, careful "
+                      "initialisation or better optimisers, which by 2010-2012 trained from random weights.",
+                 "c": "Pre-training helps because it lets the network see the labels twice."},
+        answer="b",
+        mistakes=(Mistake("needed today", "a",
+                          "ReLUs, careful initialisation and better optimisers trained deep networks from random "
+                          "weights by 2010-2012; AlexNet used no pre-training."),
+                  Mistake("labels twice", "c",
+                          "Pre-training uses no labels; the stack learns to reconstruct its inputs.")),
+    ),
+]
+EXERCISES += DERIVED + SECTIONS

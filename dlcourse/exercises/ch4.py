@@ -11,7 +11,7 @@ from dlcourse.nn.pooling import max_pool2d_backward
 
 from .spec import Case, Exercise, Mistake, Question
 
-__all__ = ["EXERCISES"]
+__all__ = ["EXERCISES", "receptive_field_size"]
 
 D = torch.float64
 _CONV_FORBIDDEN = ("dlcourse.nn", "torch.nn.functional.conv2d", "torch.conv2d", "torch.nn.Conv2d",
@@ -334,3 +334,146 @@ QUESTIONS = [
     ),
 ]
 EXERCISES += QUESTIONS
+
+
+# ------------------------------------------------------------------------------------------- 4.12 receptive field
+
+
+def receptive_field_size(layers) -> int:
+    """Side of the receptive field of one unit after a stack of square windows, ``layers`` a sequence of
+    ``(kernel_size, stride)`` pairs from the input up: ``r += (k - 1) * j`` then ``j *= s``, from ``r = j = 1``."""
+    r, j = 1, 1
+    for k, s in layers:
+        r += (k - 1) * j
+        j *= s
+    return r
+
+
+def _rf_cases() -> list[Case]:
+    conv, pool = (3, 1), (2, 2)
+    return [
+        Case(args=([conv],), note="one 3x3 convolution"),
+        Case(args=([conv] * 4,), note="four 3x3 convolutions"),
+        Case(args=([conv, pool, conv, pool, conv],), note="3x3 conv, 2x2 pool, conv, pool, conv"),
+        Case(args=([(11, 4), (3, 2), (5, 1), (3, 2), (3, 1)],), note="AlexNet's first layers: 11x11/4, pool 3/2, 5x5, "
+                                                                     "pool 3/2, 3x3"),
+        Case(args=([(5, 2), (5, 2)],), note="two 5x5 convolutions with stride 2 (LeCun 1989)"),
+    ]
+
+
+def _run_rf(entry, case: Case) -> torch.Tensor:
+    return torch.as_tensor(entry(*case.args), dtype=torch.int64)
+
+
+def _rf_no_stride(layers):
+    return 1 + sum(k - 1 for k, _ in layers)
+
+
+def _rf_stride_too_early(layers):
+    r, j = 1, 1
+    for k, s in layers:
+        j *= s
+        r += (k - 1) * j
+    return r
+
+
+def _rf_kernels_multiplied(layers):
+    r = 1
+    for k, _ in layers:
+        r *= k
+    return r
+
+
+SECTIONS = [
+    Question(
+        id="4.9", title="LeNet's parameters, counted", section="ch4-lenet",
+        statement=("Count the parameters (weights and biases) of this chapter's LeNet for 8x8 digits: a 3x3 "
+                   "convolution from 1 to 12 maps, 2x2 max-pooling, a 3x3 convolution from 12 to 24 maps, 2x2 "
+                   "max-pooling, a fully-connected layer of 64 units and one of 10 outputs. Both convolutions pad by "
+                   "1, so only the pooling changes the map size."),
+        answer=9594, atol=0.5,
+        mistakes=(Mistake("no biases", 9484, "You counted the weights only; every map and every unit has a bias."),
+                  Mistake("one input channel for conv2", 7218,
+                          "The second convolution reads all 12 maps of the first: each of its filters is 12 x 3 x 3."),
+                  Mistake("one pooling forgotten", 28026,
+                          "After two 2x2 poolings the 8x8 maps are 2x2, so the first fully-connected layer reads "
+                          "24 x 2 x 2 = 96 numbers, not 24 x 4 x 4.")),
+    ),
+    Question(
+        id="4.10", title="What LeNet read in 1989", section="ch4b-story",
+        statement="What did LeCun and colleagues' 1989 convolutional network, trained end to end by backpropagation, "
+                  "learn to read?",
+        choices={"a": "The MNIST digits",
+                 "b": "Handwritten zip codes from US mail: 7,291 training digits of 16x16 pixels",
+                 "c": "Bank cheques, millions a day"},
+        answer="b",
+        mistakes=(Mistake("MNIST", "a",
+                          "The course's source document says so, and it is wrong: MNIST was assembled later and "
+                          "belongs to LeNet-5 and the 1998 paper."),
+                  Mistake("cheques", "c", "The cheque reader was built on LeNet-5, described in 1998.")),
+    ),
+    Question(
+        id="4.11", title="Which of AlexNet's ingredients won here", section="ch4-alexnet",
+        statement=("This chapter tries AlexNet's ingredients one at a time on a 25-thousand-parameter ConvNet for "
+                   "the 8x8 digits, eight epochs with Adam. Which one gives a clear win that the notebook asserts?"),
+        choices={"a": "Dropout: a smaller gap between training and test loss in every seed",
+                 "b": "ReLU instead of tanh: six times faster training",
+                 "c": "Augmentation with one-pixel shifts: far better accuracy on shifted test digits"},
+        answer="c",
+        mistakes=(Mistake("dropout", "a",
+                          "Over three seeds dropout ends with a higher training loss and a lower test accuracy, and "
+                          "the gap moves either way: this small network underfits, so it has nothing to regularise."),
+                  Mistake("ReLU", "b",
+                          "The six-fold speed-up was measured in the paper on CIFAR-10 with SGD; here, with Adam, the "
+                          "difference is small and changes with the seed.")),
+    ),
+    Question(
+        id="4.13", title="What the neocognitron lacked", section="ch4-neocognitron",
+        statement=("Fukushima's neocognitron (1980) and LeCun's networks of 1989-1990 look alike. What did LeCun's "
+                   "networks have that the neocognitron did not?"),
+        choices={"a": "Units that detect one pattern with the same weights at every position",
+                 "b": "Layers that respond if any unit in a small neighbourhood below does, absorbing small shifts",
+                 "c": "Training of every layer for one goal, by backpropagating the output error"},
+        answer="c",
+        mistakes=(Mistake("shared weights", "a",
+                          "The neocognitron's S-cells already detected one pattern with the same weights at every "
+                          "position: weight sharing is Fukushima's."),
+                  Mistake("pooling", "b",
+                          "Those are the neocognitron's C-cells, the ancestor of pooling. Its S-cells organised "
+                          "themselves by a local rule without labels; nothing trained all layers together.")),
+    ),
+    Exercise(
+        id="4.12",
+        title="How far one unit sees",
+        entry="receptive_field_size",
+        reference=receptive_field_size,
+        cases=_rf_cases,
+        run=_run_rf,
+        statement=(
+            "A unit's receptive field is the patch of input pixels that can change it. Write "
+            "`receptive_field_size(layers)` for a stack of convolutions and poolings with square windows, given as "
+            "a list of `(kernel_size, stride)` pairs from the input up, that returns the side (an int) of the "
+            "receptive field of one unit of the last layer. Work it out from the bottom: one unit of a $k \\times "
+            "k$ layer reads $k$ neighbouring units of the layer below, and neighbouring units of a layer are as "
+            "far apart, in input pixels, as the product of the strides beneath them. The chapter measures the "
+            "answer by backpropagating from one unit (a 3x3 convolution reaches 3x3 pixels, two reach 5x5)."),
+        stub=("def receptive_field_size(layers):\n"
+              "    # layers: [(kernel_size, stride), ...] from the input up -> the side in input pixels\n"
+              "    raise NotImplementedError\n"),
+        section="ch4-receptive-field",
+        forbidden=("dlcourse.experiments.receptive_field",),
+        mistakes=(
+            Mistake("strides ignored", _rf_no_stride,
+                    "You added k - 1 for every layer, which is right only when every stride is 1. After a layer "
+                    "with stride s, neighbouring units are s input pixels apart, so the next layer's k - 1 extra "
+                    "units add (k - 1) times the product of the strides beneath it."),
+            Mistake("stride counted too early", _rf_stride_too_early,
+                    "You multiplied in a layer's own stride before adding its k - 1. A layer's stride spaces out "
+                    "the units of the layers ABOVE it; its own window steps over units of the layer below."),
+            Mistake("kernels multiplied", _rf_kernels_multiplied,
+                    "Two 3x3 layers see 5x5 pixels, not 9x9: the windows of neighbouring units overlap, so the "
+                    "sizes grow by adding k - 1, not by multiplying."),
+        ),
+    ),
+]
+EXERCISES += SECTIONS

@@ -9,7 +9,7 @@ from dlcourse.nn.batchnorm import batch_norm
 from dlcourse.nn.init import kaiming_normal_
 from dlcourse.optim import Adam
 
-from .spec import Case, Exercise, Mistake
+from .spec import Case, Exercise, Mistake, Question
 
 __all__ = ["EXERCISES"]
 
@@ -331,5 +331,50 @@ EXERCISES = [
             Mistake("no final activation", _res_no_final_relu,
                     "He et al.'s block applies ReLU after the sum: relu(x + F(x))."),
         ),
+    ),
+    Question(
+        id="6.5", title="He initialisation of a convolution", section="ch6-init",
+        statement=("A convolutional layer has a weight of shape (64, 32, 3, 3) (64 output channels, 32 input "
+                   "channels, 3x3 kernels) and is followed by ReLU. What standard deviation does He initialisation "
+                   "(`kaiming_normal_`, mode fan_in) give its weights? Three significant digits are enough."),
+        answer=math.sqrt(2 / (32 * 9)), rtol=5e-3,
+        mistakes=(Mistake("fan_out", math.sqrt(2 / (64 * 9)), "That divides by fan_out = 64 x 3 x 3; the forward "
+                          "rule uses fan_in."),
+                  Mistake("kernel left out", math.sqrt(2 / 32), "fan_in counts every input of one output: the "
+                          "input channels times the kernel's 3 x 3 positions."),
+                  Mistake("Xavier", math.sqrt(2 / ((32 + 64) * 9)), "That is Glorot and Bengio's rule, "
+                          "2 / (fan_in + fan_out); He's is 2 / fan_in.")),
+    ),
+    Question(
+        id="6.6", title="Adam's first step without bias correction", section="ch6-adam",
+        statement=("Adam runs with betas = (0.8, 0.99) but *without* bias correction. At the very first step, a "
+                   "coordinate has gradient g (eps negligible). Its step is how many times larger than the step "
+                   "of Adam with bias correction?"),
+        answer=2.0, rtol=1e-2,
+        mistakes=(Mistake("first moment only", 0.2, "Uncorrected, m = 0.2 g, but v = 0.01 g^2 is uncorrected too: "
+                          "its square root 0.1 |g| is in the denominator."),
+                  Mistake("second moment only", 10.0, "The denominator sqrt(0.01 g^2) = 0.1 |g| makes the step 10x "
+                          "larger, but the numerator m = 0.2 g makes it 5x smaller.")),
+    ),
+    Question(
+        id="6.7", title="What residual connections were for", section="ch6-residual",
+        statement="What did He et al. (2016) observe in plain networks that led them to residual connections?",
+        choices={"a": "the gradients of the first layers vanished, although the networks used batch normalisation",
+                 "b": "a deeper plain network reached a higher *training* error than a shallower one",
+                 "c": "deeper plain networks over-fitted: lower training error but higher test error"},
+        answer="b",
+        mistakes=(Mistake("vanishing gradients", "a", "He et al. checked that with batch normalisation the "
+                          "gradients did not vanish; they called the problem an optimisation difficulty."),
+                  Mistake("over-fitting", "c", "The deeper plain network was worse on the *training* set too, so "
+                          "it was not over-fitting.")),
+    ),
+    Question(
+        id="6.8", title="LoRA's parameter count", section="ch6-lora",
+        statement=("LoRA of rank 8 wraps a linear layer with 512 inputs and 2048 outputs (weight 2048 x 512). "
+                   "How many parameters does the adapter train (A and B, no bias)?"),
+        answer=8 * (512 + 2048), rtol=0, atol=0.5,
+        mistakes=(Mistake("A only", 8 * 512, "B (2048 x 8) is trained too: r (in + out) in all."),
+                  Mistake("B only", 8 * 2048, "A (8 x 512) is trained too: r (in + out) in all."),
+                  Mistake("the whole matrix", 512 * 2048, "That is the frozen weight; LoRA trains only A and B.")),
     ),
 ]

@@ -77,7 +77,7 @@ class CheckResult:
         return self.passed
 
     def __repr__(self) -> str:
-        return f"CheckResult({self.id!r}, {self.status!r})"
+        return f"CheckResult({self.id!r}, {str(self.status)!r})"
 
     def _ipython_display_(self) -> None:
         """Shown as nothing in a notebook: ``check`` has already printed the verdict."""

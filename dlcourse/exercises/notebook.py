@@ -28,6 +28,18 @@ def _cid(*parts: str) -> str:
     return "-".join(p.replace(".", "-") for p in parts)
 
 
+def _retired_note(chapter: int) -> str:
+    """A sentence on the chapter's retired ids (numbers missing from the list), or "" when it has none."""
+    from . import RETIRED_IDS
+
+    old = [(o, n) for o, n in RETIRED_IDS.items() if o.split(".")[0] == str(chapter)]
+    if not old:
+        return ""
+    pairs = ", ".join(f"{o} (now {n})" for o, n in old)
+    return (" Numbers are never reused, so that gradebooks stay valid: the missing ones belong to exercises whose "
+            f"task changed and which got a new number, {pairs}.")
+
+
 def _intro(chapter: int, exs: list[Exercise]) -> str:
     total = sum(ex.points for ex in exs)
     return f"""(ch{chapter}-exercises)=
@@ -50,7 +62,7 @@ When you hand the notebook in, your instructor grades it with `dlcourse grade`: 
 functions, classes) are taken from it, each exercise runs separately with a time limit, and a solution that calls
 the built-in or the `dlcourse` function it asks you to rebuild earns no points. Keep the function names as they
 are; experiments in other cells are fine and are not run by the grader. There are {len(exs)} exercises,
-{total:g} points in all."""
+{total:g} points in all.{_retired_note(chapter)}"""
 
 
 def _setup() -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -29,12 +30,33 @@ from ..device import get_device
 from ..models.mlp import MLP
 from ..training import fit
 
-__all__ = ["MODELS", "NETWORKS", "DEFAULT_SIZES", "train_mlp", "run_scale_experiment",
-           "plot_scale_experiment"]
+__all__ = ["MODELS", "NETWORKS", "DEFAULT_SIZES", "Config", "QUICK", "FULL", "config", "train_mlp",
+           "run_scale_experiment", "plot_scale_experiment"]
 
 NETWORKS = {"small net": (8,), "medium net": (64,), "large net": (128, 128)}
 MODELS = ("logistic regression", "SVM (RBF)", *NETWORKS)
 DEFAULT_SIZES = (100, 300, 1_000, 3_000, 10_000, 25_000, 50_000)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Training-set sizes and the SVM's cap; the networks' training length is the same at both sizes."""
+
+    sizes: tuple[int, ...]
+    svm_max_m: int = 10_000
+
+
+#: A CPU within Chapter 1's budget: the curves up to 25,000 examples.
+QUICK = Config(sizes=(100, 300, 1_000, 3_000, 10_000, 25_000))
+#: A GPU (or patience): up to 100,000 examples, the SVM up to 25,000.
+FULL = Config(sizes=(100, 300, 1_000, 3_000, 10_000, 25_000, 50_000, 100_000), svm_max_m=25_000)
+
+
+def config(size: str | None = None) -> Config:
+    """:data:`FULL` when the size (``DLCOURSE_SIZE``, see :func:`dlcourse.runtime.size`) is ``"full"``."""
+    from ..runtime import size as current_size
+
+    return FULL if (size or current_size()) == "full" else QUICK
 
 
 def train_mlp(X: torch.Tensor, y: torch.Tensor, hidden: Sequence[int], *, epochs: int = 20,

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
 from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
 
 from ..data.views import random_views
@@ -56,24 +57,32 @@ def config(size: str | None = None) -> Config:
 
 def pretrain(X: torch.Tensor, cfg: Config | None = None, seed: int = 0, *, device: torch.device | str = "cpu",
              progress: bool = True) -> tuple[SimCLR, list[float]]:
-    """Contrastive pre-training on unlabelled images ``X`` (N, 1, 8, 8); returns the model and the loss per step."""
+    """Contrastive pre-training on unlabelled images ``X`` (N, 1, 8, 8) with ``fit``'s ``step_fn``; returns the model
+    (eval mode) and the loss of every step."""
     cfg = cfg or config()
+    if X.ndim != 4 or len(X) < cfg.batch_size:
+        raise ValueError(f"pretrain needs images (N, 1, 8, 8) with N >= batch_size = {cfg.batch_size}, "
+                         f"got {tuple(X.shape)}")
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
-    model = SimCLR(cfg.channels, cfg.proj_dim).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr)
-    losses = []
-    for _ in tqdm(range(cfg.steps), desc="SimCLR", disable=not progress, mininterval=0.5, leave=False):
-        x = X[torch.randint(len(X), (cfg.batch_size,), generator=g)]
-        v1, v2 = random_views(x, g).to(device), random_views(x, g).to(device)   # two views of every image
+    model = SimCLR(cfg.channels, cfg.proj_dim)
+
+    def step_fn(model: SimCLR, batch, optimizer) -> dict[str, float]:
+        x = batch[0]
+        v1, v2 = random_views(x, g), random_views(x, g)      # two views of every image, no labels
         _, z1 = model(v1)
         _, z2 = model(v2)
         loss = nt_xent(z1, z2, cfg.temperature)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
-        losses.append(loss.item())
-    return model.eval(), losses
+        return {"nt_xent": loss.item()}
+
+    loader = DataLoader(TensorDataset(X), batch_size=cfg.batch_size, shuffle=True, drop_last=True, generator=g)
+    history = fit(model, loader, optimizer=torch.optim.Adam(model.parameters(), lr=cfg.lr), step_fn=step_fn,
+                  epochs=math.ceil(cfg.steps / len(loader)), max_steps=cfg.steps, device=device, progress=progress,
+                  desc="SimCLR")
+    return model.eval(), history.step_losses
 
 
 @torch.no_grad()

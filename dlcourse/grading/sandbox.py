@@ -43,7 +43,7 @@ __all__ = ["SandboxResult", "Failure", "run_exercise", "sandbox_mode", "wall_lim
            "RESULT_LIMIT", "MESSAGE_LIMIT"]
 
 OUTPUT_LIMIT = 1 << 20          # bytes of stdout+stderr a submission may print per exercise
-RESULT_LIMIT = 32 << 20         # bytes of result (arrays and messages) one exercise may send back
+RESULT_LIMIT = 16 << 20         # bytes of result (arrays and messages) one exercise may send back
 MESSAGE_LIMIT = 2000            # characters kept of each message (an exception's text) from the child
 MEMORY_LIMIT = 2 << 30          # bytes of address space the submission may add on top of torch itself
 _FILE_LIMIT = 16 << 20          # the largest file the child may write

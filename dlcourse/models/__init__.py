@@ -7,6 +7,7 @@ from .mlp import MLP
 from .resnet import BasicBlock, DeepMLP, ResidualMLPBlock
 from .seq2seq import Decoder, Encoder, Seq2Seq, make_seq2seq
 from .simclr import DigitEncoder, SimCLR
+from .transformer import GPT, GPTConfig, KVCache, lm_loss
 from .vae import VAE
 
 __all__: list[str] = []
@@ -16,3 +17,4 @@ __all__ += ["MLP"]
 __all__ += ["Encoder", "Decoder", "Seq2Seq", "make_seq2seq"]
 __all__ += ["BasicBlock", "ResidualMLPBlock", "DeepMLP"]
 __all__ += ["QNetwork", "Generator", "Discriminator", "VAE", "DigitEncoder", "SimCLR"]
+__all__ += ["GPT", "GPTConfig", "KVCache", "lm_loss"]

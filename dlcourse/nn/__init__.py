@@ -5,6 +5,7 @@ Each concept lives in its own module; this file only re-exports the public class
 (``conv2d``, ``max_pool2d``, ...) are public only in ``dlcourse.nn.functional``, as in torch.
 """
 from . import functional, init, utils  # noqa: F401
+from .attention import AdditiveAttention, MultiheadAttention
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .contrastive import NTXentLoss
 from .conv import Conv2d
@@ -14,8 +15,10 @@ from .lora import LoRALinear
 from .normalization import LayerNorm
 from .perceptron import Adaline, McCullochPitts, Perceptron
 from .pooling import AvgPool2d, MaxPool2d
+from .positional import LearnedPositionalEmbedding, SinusoidalPositionalEncoding
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .separable import DepthwiseSeparableConv2d
+from .transformer import TransformerDecoderLayer, TransformerEncoderLayer
 
 __all__: list[str] = []
 __all__ += ["Adaline", "McCullochPitts", "Perceptron"]
@@ -23,3 +26,5 @@ __all__ += ["Conv2d", "MaxPool2d", "AvgPool2d", "DepthwiseSeparableConv2d"]
 __all__ += ["RNNCell", "LSTMCell", "GRUCell", "RNN", "LSTM", "GRU", "Embedding"]
 __all__ += ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "Dropout", "LoRALinear"]
 __all__ += ["NTXentLoss"]
+__all__ += ["MultiheadAttention", "AdditiveAttention", "SinusoidalPositionalEncoding", "LearnedPositionalEmbedding",
+            "TransformerEncoderLayer", "TransformerDecoderLayer"]

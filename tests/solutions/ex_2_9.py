@@ -1,4 +1,4 @@
-"""A worked answer to exercise 2.3 that uses nothing the exercise forbids (tests only; never published)."""
+"""A worked answer to exercise 2.9 that uses nothing the exercise forbids (tests only; never published)."""
 
 
 def delta_rule_update(weight, bias, x, y, lr=0.01):

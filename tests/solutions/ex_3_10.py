@@ -1,8 +1,8 @@
-"""A worked answer to exercise 3.3 that uses nothing the exercise forbids (tests only; never published)."""
+"""A worked answer to exercise 3.10 that uses nothing the exercise forbids (tests only; never published)."""
 import torch
 
 
-def central_difference(f, x, h=1e-3):
+def finite_difference_gradient(f, x, h=1e-3):
     grad = torch.zeros_like(x)
     for i in range(x.numel()):
         step = torch.zeros_like(x)
