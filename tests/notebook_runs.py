@@ -105,7 +105,7 @@ class NotebookRuns:
                 run.failed = True
             outputs = getattr(item, "test_outputs", None)
             if outputs is not None:
-                item.cell.outputs = outputs
+                item.cell.outputs = _as_a_notebook_shows(item.cell.source, outputs)
                 item.cell.execution_count = item.cell_num + 1
         elif report.when == "setup" and report.failed:
             run.failed = True
@@ -146,6 +146,22 @@ class NotebookRuns:
             limit = f" of {budget:.0f} s" if budget else ""
             flag = "  OVER BUDGET" if budget and total > budget else ""
             tr.write_line(f"{total:7.1f} s CPU  {group}{limit}{flag}")
+
+
+def _as_a_notebook_shows(source: str, outputs: list) -> list:
+    """The outputs a notebook front end keeps for this cell.
+
+    nbval executes with ``store_history=False``, and IPython then cannot see a cell's trailing ``;``, which in a
+    notebook silences the value of the last expression. Drop that value here, as Jupyter and myst-nb's executor
+    would, so a figure cell ending in ``plot(...);`` does not show its figure twice (twice the same figure label).
+    """
+    from IPython.core.displayhook import DisplayHook
+
+    try:
+        quiet = DisplayHook.semicolon_at_end_of_expression(source)
+    except Exception:  # noqa: BLE001 - a cell that does not tokenize keeps what it printed
+        quiet = False
+    return [o for o in outputs if not (quiet and o.get("output_type") == "execute_result")]
 
 
 def _is_cell(item) -> bool:
