@@ -49,6 +49,9 @@ MEMORY_LIMIT = 2 << 30          # bytes of address space the submission may add 
 _FILE_LIMIT = 16 << 20          # the largest file the child may write
 _CPU_SLACK = 1.0                # CPU seconds for the child's own setup (tripwires), on top of the time limit
 TMP_LIMIT = 64 << 20            # bytes of the private /tmp in the namespace sandbox
+# The first process of a PID namespace ignores every signal it has no handler for, the CPU limit's SIGXCPU included.
+# In the namespace sandbox a handler turns SIGXCPU into this exit code, which the relay passes on.
+CPU_LIMIT_EXIT = 128 + signal.SIGXCPU
 
 
 class Failure(StrEnum):
@@ -180,6 +183,7 @@ def _child(ex_id: str, source: str, out_conn, res_conn, memory: int, cpu_seconds
 
         try:
             isolation.enter(TMP_LIMIT)
+            signal.signal(signal.SIGXCPU, lambda signum, frame: os._exit(CPU_LIMIT_EXIT))
         except OSError as err:
             exit_kind, exit_reason = Failure.CRASH, f"could not be run: the namespace sandbox failed ({err})"
     guard = None
@@ -436,6 +440,8 @@ def run_exercise(ex_id: str, source: str, timeout: float, memory: int = MEMORY_L
                          signal.SIGXCPU: (Failure.TIMEOUT, f"used more than its CPU time limit ({timeout:g} s)"),
                          signal.SIGSEGV: (Failure.CRASH, "crashed (segmentation fault)")}.get(
                 -code, (Failure.CRASH, f"died of signal {-code}"))
+        elif code == CPU_LIMIT_EXIT:
+            kind, why = Failure.TIMEOUT, f"used more than its CPU time limit ({timeout:g} s)"
         else:
             kind, why = Failure.EXIT, f"exited the interpreter (exit code {code}) before returning a result"
         return fail(kind, why)
