@@ -42,7 +42,7 @@ def test_two_processes_with_batch_b_equal_one_with_batch_2b(tmp_path):
                           capture_output=True, text=True, timeout=600, env=dict(os.environ, OMP_NUM_THREADS="1"))
     assert done.returncode == 0, done.stderr[-3000:]
     ddp = torch.load(out, weights_only=True)
-    assert ddp["world_size"] == 2 and ddp["steps"] > 10
+    assert ddp["world_size"] == 2 and ddp["steps"] >= 10
     diffs = data_parallel.compare(data_parallel.config("quick"), ddp["state"], 2)
     assert diffs["ddp_vs_one_process"] < 1e-10
     assert diffs["ddp_vs_accumulation"] < 1e-10
